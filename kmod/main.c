@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP module entry: parameters and the order in which the pieces register.
+ * Up: caches, per-namespace state, the IP protocol handler, the socket
+ * family (last, so no socket exists before it can receive). Down: the
+ * reverse. The module cannot go while any socket, SYN-queue entry or
+ * TIME-WAIT entry exists: each holds a module reference.
  */
 #include <linux/module.h>
+#include <net/protocol.h>
 #include "xtcp.h"
+#include "pernet.h"
+#include "timewait.h"
 
 int xtcp_family = AF_XTCP;
 module_param_named(family, xtcp_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number to register (default 23)");
+
+int xtcp_ipproto = XTCP_IPPROTO_DEFAULT;
+module_param_named(ipproto, xtcp_ipproto, int, 0444);
+MODULE_PARM_DESC(ipproto, "IP protocol number of XTCP segments (default 253)");
 
 /*
  * Test-only trigger: writing to this parameter raises one WARN, so the VM
@@ -15,7 +26,7 @@ MODULE_PARM_DESC(family, "address family number to register (default 23)");
  */
 static int xtcp_param_warn_set(const char *val, const struct kernel_param *kp)
 {
-	WARN(1, "xtcp: selftest_warn trigger (%s)\n", val);
+	WARN(1, "xtcp: selftest_warn trigger\n");
 	return 0;
 }
 
@@ -25,6 +36,11 @@ static const struct kernel_param_ops xtcp_warn_ops = {
 module_param_cb(selftest_warn, &xtcp_warn_ops, NULL, 0200);
 MODULE_PARM_DESC(selftest_warn, "write anything to raise a test WARN");
 
+static const struct net_protocol xtcp_net_protocol = {
+	.handler	= xtcp_v4_rcv,
+	.err_handler	= xtcp_v4_err,
+};
+
 static int __init xtcp_init(void)
 {
 	int err;
@@ -33,16 +49,57 @@ static int __init xtcp_init(void)
 		pr_err("xtcp: family %d out of range\n", xtcp_family);
 		return -EINVAL;
 	}
-	err = xtcp_socket_init();
+	if (xtcp_ipproto <= 0 || xtcp_ipproto >= 255) {
+		pr_err("xtcp: ipproto %d out of range\n", xtcp_ipproto);
+		return -EINVAL;
+	}
+	get_random_bytes(&xtcp_secret, sizeof(xtcp_secret));
+
+	err = xtcp_tw_cache_init();
 	if (err)
 		return err;
-	pr_info("xtcp: loaded, family %d\n", xtcp_family);
+	err = xtcp_synq_init();
+	if (err)
+		goto out_tw;
+	err = xtcp_pernet_init();
+	if (err)
+		goto out_synq;
+	err = inet_add_protocol(&xtcp_net_protocol, xtcp_ipproto);
+	if (err) {
+		pr_err("xtcp: IP protocol %d is taken\n", xtcp_ipproto);
+		err = -EBUSY;
+		goto out_pernet;
+	}
+	err = xtcp_socket_init();
+	if (err)
+		goto out_proto;
+	pr_info("xtcp: loaded, family %d, IP protocol %d\n", xtcp_family,
+		xtcp_ipproto);
 	return 0;
+
+out_proto:
+	inet_del_protocol(&xtcp_net_protocol, xtcp_ipproto);
+	synchronize_net();
+out_pernet:
+	xtcp_pernet_exit();
+out_synq:
+	xtcp_synq_exit();
+out_tw:
+	xtcp_tw_cache_exit();
+	return err;
 }
 
 static void __exit xtcp_exit(void)
 {
 	xtcp_socket_exit();
+	inet_del_protocol(&xtcp_net_protocol, xtcp_ipproto);
+	synchronize_net();
+	xtcp_pernet_exit();
+	/* Timer callbacks that dropped the last module reference may still
+	 * be returning: they run in softirq, an RCU read-side section. */
+	synchronize_rcu();
+	xtcp_synq_exit();
+	xtcp_tw_cache_exit();
 	pr_info("xtcp: unloaded\n");
 }
 

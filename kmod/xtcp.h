@@ -1,15 +1,147 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * XTCP internal definitions shared by every file of the module.
+ *
+ * Locking, in the order locks may nest:
+ *   listener socket lock  ->  child socket lock
+ *   socket lock           ->  bind bucket lock  ->  ehash / twhash bucket lock
+ * Bucket locks are always taken with spin_lock_bh() and never held while a
+ * socket lock is taken. Receive processing runs under bh_lock_sock(); when a
+ * user holds the socket the segment goes to the socket backlog.
+ *
+ * References on a full socket: one owned by the user (or by the accept queue
+ * until accept()), one per hash table the socket is in, one per pending
+ * timer (sk_reset_timer). An orphan keeps the user's reference until
+ * xtcp_destroy_sock().
+ */
 #ifndef _XTCP_H
 #define _XTCP_H
 
+#include <linux/skbuff.h>
+#include <linux/timer.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
+#include <net/tcp_states.h>
 #include <linux/xtcp.h>
+#include "compat.h"
 
 extern int xtcp_family;
+extern int xtcp_ipproto;
+extern struct proto xtcp_prot;
+
+#define XTCP_MSS_DEFAULT	536	/* RFC 9293 default when no option */
+#define XTCP_INIT_RTO		HZ	/* RFC 6298 initial RTO */
+#define XTCP_RTO_MIN		(HZ / 5)
+#define XTCP_RTO_MAX		(120 * HZ)
+#define XTCP_MAX_WSCALE		14
+#define XTCP_TIMER_DEFER	2	/* jiffies to retry a timer when the user holds the socket */
+
+/* Receive-path and send-path per-segment state, in skb->cb. */
+struct xtcp_skb_cb {
+	u32	seq;		/* first sequence number */
+	u32	end_seq;	/* seq + SYN + data + FIN */
+	u32	ack_seq;	/* received segments only */
+	u32	when;		/* jiffies of last transmission */
+	u16	window;		/* received, unscaled */
+	u8	flags;		/* XTCP_F_* */
+	u8	retrans;	/* times retransmitted */
+	/* Received segments: what the listener path needs after demux. */
+	int	iif;
+	u32	isn_hint;	/* from a recycled TIME-WAIT entry, 0: none */
+	u16	advmss;		/* from the receiving device's MTU */
+};
+#define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* The parsed options of a received segment. */
+struct xtcp_opts {
+	u16	mss;		/* 0: not present */
+	u8	wscale;
+	u8	wscale_ok:1;
+};
+
+/* A listener's accept queue and SYN queue. */
+struct xtcp_listen_state {
+	struct list_head	accept_q;	/* established children, FIFO */
+	struct hlist_head	*req_hash;	/* SYN-RECV request entries */
+	unsigned int		req_mask;
+	unsigned int		syn_qlen;
+};
 
 struct xtcp_sock {
-	struct inet_sock inet;	/* must be first */
+	struct inet_sock	inet;		/* must be first */
+
+	struct hlist_node	ehash_node;	/* by 4-tuple, once connected */
+	struct hlist_node	bind_node;	/* by local port */
+	struct hlist_node	listen_node;	/* listeners by local port */
+	u8			in_ehash:1,
+				in_bhash:1,
+				in_lhash:1,
+				user_bound:1,	/* bind() chose the port: keep it */
+				fin_queued:1,	/* FIN is in the write queue */
+				fin_acked:1,
+				destroyed:1,
+				nodelay:1,
+				wscale_ok:1;	/* both ends agreed on scaling */
+	u8			close_reason;	/* XTCP_CLOSE_* */
+	struct sk_buff		*send_head;	/* first unsent skb of the write queue */
+	u32			copied_seq;	/* next byte recvmsg() hands out */
+	u16			user_mss;	/* XTCP_MAXSEG, 0: none */
+	u32			snd_cwnd;	/* segments */
+	u32			snd_ssthresh;
+	int			keepidle;	/* seconds, 0: sysctl default */
+	int			keepintvl;
+	int			keepcnt;
+	u32			user_timeout;	/* ms, 0: retries2 */
+	unsigned long		last_data_sent;	/* jiffies */
+	unsigned long		last_data_recv;
+	unsigned long		rcv_tstamp;	/* last segment from the peer */
+	u8			probes_out;	/* unanswered keepalive probes */
+
+	/* Send sequence space (RFC 9293 3.3.1). */
+	u32			iss;
+	u32			snd_una;
+	u32			snd_nxt;
+	u32			snd_wnd;	/* scaled */
+	u32			max_snd_wnd;
+	u32			snd_wl1;
+	u32			snd_wl2;
+	u32			write_seq;	/* next sequence number to queue */
+	/* Receive sequence space. */
+	u32			irs;
+	u32			rcv_nxt;
+	u32			rcv_wnd;	/* last advertised, scaled */
+	u32			rcv_wup;	/* rcv_nxt when rcv_wnd was sent */
+	u8			snd_wscale;	/* peer's shift */
+	u8			rcv_wscale;	/* our shift */
+	u16			mss;		/* effective send MSS */
+	u16			peer_mss;
+	u16			advmss;
+
+	/* Retransmission (RFC 6298). */
+	u32			srtt_us;	/* smoothed RTT << 3 */
+	u32			rttvar_us;	/* RTT variance << 2 */
+	u32			rto;		/* jiffies */
+	u8			retransmits;	/* consecutive, for backoff */
+	u8			backoff;
+	u8			syn_retries;	/* XTCP_SYNCNT, 0 = sysctl */
+	u32			total_retrans;
+	unsigned long		rtx_expires;
+	struct timer_list	rtx_timer;	/* SYN, data, FIN, persist */
+	/* sk->sk_timer is the keepalive / FIN-WAIT-2 timer. */
+
+	/* Listener state (valid while LISTEN). */
+	struct xtcp_listen_state lq;
+	struct list_head	accept_node;	/* child: in parent's accept_q */
+	struct sock		*parent;	/* child: until accepted */
+
+	/* Counters for xtcp_info and diag. */
+	u64			bytes_sent;
+	u64			bytes_acked;
+	u64			bytes_received;
+	u32			segs_in;
+	u32			segs_out;
+	unsigned long		last_challenge;	/* RFC 5961 rate limit */
+	u32			challenge_count;
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -17,7 +149,128 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 	return (struct xtcp_sock *)sk;
 }
 
+static inline struct sock *xtcp_to_sk(struct xtcp_sock *xs)
+{
+	return &xs->inet.sk;
+}
+
+/* Sequence number arithmetic modulo 2^32. */
+static inline bool xtcp_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+#define xtcp_after(a, b) xtcp_before(b, a)
+static inline bool xtcp_between(u32 seq, u32 lo, u32 hi)
+{
+	return hi - lo >= seq - lo;	/* lo <= seq <= hi */
+}
+
+/* Why a connection ended, reported by events and diag. */
+enum {
+	XTCP_CLOSE_NONE,
+	XTCP_CLOSE_NORMAL,	/* FIN exchange completed */
+	XTCP_CLOSE_RESET_RCVD,
+	XTCP_CLOSE_RESET_SENT,
+	XTCP_CLOSE_TIMEOUT,
+	XTCP_CLOSE_REFUSED,
+	XTCP_CLOSE_LISTENER,	/* listener closed with us queued */
+};
+
+/* main.c */
+extern siphash_key_t xtcp_secret;
+
+/* sockopt.c */
+int xtcp_setsockopt(struct socket *sock, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int xtcp_getsockopt(struct socket *sock, int level, int optname,
+		    char __user *optval, int __user *optlen);
+
+/* socket.c */
 int xtcp_socket_init(void);
 void xtcp_socket_exit(void);
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_init_sock(struct sock *sk);
+void xtcp_destroy_sock(struct sock *sk);
 
-#endif
+/* state.c */
+const char *xtcp_state_name(int state);
+void xtcp_set_state(struct sock *sk, int state);
+void xtcp_done(struct sock *sk);
+void xtcp_reset(struct sock *sk, int err);
+int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+bool xtcp_close_state(struct sock *sk);
+void xtcp_enter_time_wait(struct sock *sk);
+
+/* connect.c */
+u8 xtcp_choose_wscale(const struct sock *sk);
+u16 xtcp_mss_for_mtu(u32 mtu);
+void xtcp_sync_mss(struct sock *sk);
+int xtcp_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
+		 int flags);
+int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb);
+
+/* listen.c */
+int xtcp_listen(struct socket *sock, int backlog);
+int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
+		bool kern);
+void xtcp_listen_stop(struct sock *sk);
+void xtcp_acceptq_add(struct sock *parent, struct sock *child);
+
+/* synqueue.c */
+int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_synq_purge(struct sock *sk);
+int xtcp_synq_alloc(struct sock *sk, unsigned int backlog);
+void xtcp_synq_free(struct sock *sk);
+int xtcp_synq_init(void);
+void xtcp_synq_exit(void);
+
+/* input.c */
+int xtcp_v4_rcv(struct sk_buff *skb);
+int xtcp_v4_err(struct sk_buff *skb, u32 info);
+int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts);
+
+/* output.c */
+int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
+void xtcp_push(struct sock *sk);
+int xtcp_send_syn(struct sock *sk);
+void xtcp_send_ack(struct sock *sk);
+void xtcp_send_fin(struct sock *sk);
+void xtcp_send_active_reset(struct sock *sk, gfp_t gfp);
+void xtcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
+		   __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+		   u16 window, const struct xtcp_opts *opts, u8 tos, int oif);
+void xtcp_send_challenge_ack(struct sock *sk);
+void xtcp_send_probe(struct sock *sk);
+int xtcp_retransmit_head(struct sock *sk);
+u16 xtcp_select_window(struct sock *sk);
+u32 xtcp_rcv_space(const struct sock *sk);
+void xtcp_write_queue_purge(struct sock *sk);
+
+/* timers.c */
+void xtcp_init_timers(struct sock *sk);
+void xtcp_clear_timers(struct sock *sk);
+void xtcp_rearm_rtx(struct sock *sk);
+void xtcp_arm_rtx(struct sock *sk, unsigned long when);
+void xtcp_arm_fin_wait2(struct sock *sk);
+void xtcp_keepalive_start(struct sock *sk);
+void xtcp_set_keepalive(struct sock *sk, int on);
+
+/* rtt.c */
+void xtcp_rtt_sample(struct sock *sk, long rtt_us);
+void xtcp_rtt_init(struct sock *sk);
+
+/* secure.c */
+u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
+
+/* stream.c */
+int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		 int flags);
+int xtcp_data_queue(struct sock *sk, struct sk_buff *skb);
+void xtcp_clean_rtx_queue(struct sock *sk, u32 ack);
+void xtcp_write_space(struct sock *sk);
+void xtcp_cleanup_rbuf(struct sock *sk, int copied);
+
+#endif /* _XTCP_H */

@@ -5,11 +5,16 @@
  * socket calls with plain struct sockaddr_in addresses:
  *
  *	int fd = socket(AF_XTCP, SOCK_STREAM, 0);
+ *	struct sockaddr_in sin = { .sin_family = AF_INET, ... };
+ *	connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+ *
+ * The wire format and the state machine are described in docs/protocol.md.
  */
 #ifndef _UAPI_LINUX_XTCP_H
 #define _UAPI_LINUX_XTCP_H
 
 #include <linux/types.h>
+#include <asm/byteorder.h>
 
 /*
  * Address family. 23 was AF_IRDA, removed from Linux in 4.17 and unused by
@@ -24,5 +29,118 @@
 
 /* IP protocol number XTCP segments travel in (RFC 3692 experimental). */
 #define XTCP_IPPROTO_DEFAULT	253
+
+/* Connection states: the same numbers as Linux TCP's, so tools map 1:1. */
+enum {
+	XTCP_ESTABLISHED = 1,
+	XTCP_SYN_SENT,
+	XTCP_SYN_RECV,
+	XTCP_FIN_WAIT1,
+	XTCP_FIN_WAIT2,
+	XTCP_TIME_WAIT,
+	XTCP_CLOSE,
+	XTCP_CLOSE_WAIT,
+	XTCP_LAST_ACK,
+	XTCP_LISTEN,
+	XTCP_CLOSING,
+	XTCP_MAX_STATES
+};
+
+/*
+ * The segment header, 20 bytes followed by options (doff * 4 bytes in all).
+ *
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------------------------------+-------------------------------+
+ *  |          Source Port          |       Destination Port        |
+ *  +-------------------------------+-------------------------------+
+ *  |                        Sequence Number                        |
+ *  +---------------------------------------------------------------+
+ *  |                    Acknowledgment Number                      |
+ *  +-------+-------+---------------+-------------------------------+
+ *  |  Data |  Rsvd |     Flags     |            Window             |
+ *  | Offset|       |   (XTCP_F_*)  |                               |
+ *  +-------+-------+---------------+-------------------------------+
+ *  |           Checksum            |         Reserved (0)          |
+ *  +-------------------------------+-------------------------------+
+ *  |                    Options (0-40 bytes)                       |
+ *  +---------------------------------------------------------------+
+ */
+struct xtcphdr {
+	__be16	source;
+	__be16	dest;
+	__be32	seq;
+	__be32	ack_seq;
+	__u8	doff_res;	/* data offset in the high nibble */
+	__u8	flags;
+	__be16	window;
+	__sum16	check;
+	__be16	reserved;
+};
+
+#define XTCP_HDR_LEN		20
+#define XTCP_MAX_HDR_LEN	60
+#define xtcp_hdr_doff(th)	((th)->doff_res >> 4)
+
+#define XTCP_F_FIN	0x01
+#define XTCP_F_SYN	0x02
+#define XTCP_F_RST	0x04
+#define XTCP_F_PSH	0x08
+#define XTCP_F_ACK	0x10
+
+/* Option kinds (TLV, as TCP's: kind, length, value). */
+#define XTCP_OPT_EOL		0
+#define XTCP_OPT_NOP		1
+#define XTCP_OPT_MSS		2	/* len 4, SYN only */
+#define XTCP_OPT_WSCALE		3	/* len 3, SYN only */
+#define XTCP_OPT_SACK_PERM	4	/* len 2, SYN only (reserved) */
+#define XTCP_OPT_SACK		5	/* reserved */
+#define XTCP_OPT_TIMESTAMP	8	/* reserved */
+
+/*
+ * Socket options at level SOL_XTCP. The numbers are TCP's, and the same
+ * options are accepted at level IPPROTO_TCP so existing programs work.
+ */
+#ifndef SOL_XTCP
+#define SOL_XTCP		290
+#endif
+#define XTCP_NODELAY		1	/* int: disable Nagle */
+#define XTCP_MAXSEG		2	/* int: clamp the send MSS */
+#define XTCP_KEEPIDLE		4	/* int seconds */
+#define XTCP_KEEPINTVL		5	/* int seconds */
+#define XTCP_KEEPCNT		6	/* int */
+#define XTCP_SYNCNT		7	/* int: SYN retransmissions before ETIMEDOUT */
+#define XTCP_INFO		11	/* struct xtcp_info (struct tcp_info at IPPROTO_TCP) */
+#define XTCP_USER_TIMEOUT	18	/* unsigned int ms */
+
+#define XTCP_INFO_VERSION	1
+
+/* getsockopt(fd, SOL_XTCP, XTCP_INFO): a versioned snapshot. Fields are
+ * only ever appended; a shorter buffer gets the first bytes. */
+struct xtcp_info {
+	__u32	xtcpi_version;
+	__u8	xtcpi_state;		/* XTCP_ESTABLISHED ... */
+	__u8	xtcpi_retransmits;	/* consecutive, current backoff */
+	__u8	xtcpi_snd_wscale;
+	__u8	xtcpi_rcv_wscale;
+	__u32	xtcpi_rto_us;
+	__u32	xtcpi_rtt_us;		/* smoothed */
+	__u32	xtcpi_rttvar_us;
+	__u32	xtcpi_snd_mss;
+	__u32	xtcpi_advmss;
+	__u32	xtcpi_snd_cwnd;		/* segments */
+	__u32	xtcpi_snd_ssthresh;
+	__u32	xtcpi_snd_wnd;		/* bytes, peer's window */
+	__u32	xtcpi_rcv_wnd;		/* bytes, as advertised */
+	__u32	xtcpi_unacked;		/* bytes in flight */
+	__u32	xtcpi_total_retrans;
+	__u32	xtcpi_segs_in;
+	__u32	xtcpi_segs_out;
+	__u64	xtcpi_bytes_sent;
+	__u64	xtcpi_bytes_acked;
+	__u64	xtcpi_bytes_received;
+	__u32	xtcpi_last_data_sent_ms;	/* ago */
+	__u32	xtcpi_last_data_recv_ms;	/* ago */
+};
 
 #endif /* _UAPI_LINUX_XTCP_H */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernel versions XTCP builds against lives
+ * here, so the logic files never carry a version #if.
+ * Supported: 6.1 (Debian bookworm's default). 6.12 is next.
+ */
+#ifndef _XTCP_COMPAT_H
+#define _XTCP_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
+#include <linux/timer.h>
+#include <net/net_namespace.h>
+#include <net/route.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#include <asm/unaligned.h>
+#else
+#include <linux/unaligned.h>
+#endif
+
+/* timer_container_of() replaced from_timer() in 6.16. */
+#ifndef timer_container_of
+#define xtcp_timer_container(var, t, field) from_timer(var, t, field)
+#else
+#define xtcp_timer_container(var, t, field) timer_container_of(var, t, field)
+#endif
+
+/* del_timer*() became timer_delete*() in 6.2; both exist until 6.15. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define xtcp_timer_delete(t)		del_timer(t)
+#define xtcp_timer_delete_sync(t)	del_timer_sync(t)
+#else
+#define xtcp_timer_delete(t)		timer_delete(t)
+#define xtcp_timer_delete_sync(t)	timer_delete_sync(t)
+#endif
+
+static inline u32 xtcp_random_below(u32 ceil)
+{
+	return get_random_u32_below(ceil);
+}
+
+/* register_net_sysctl() became register_net_sysctl_sz() in 6.6. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define xtcp_register_net_sysctl(net, path, table, n) \
+	register_net_sysctl(net, path, table)
+#else
+#define xtcp_register_net_sysctl(net, path, table, n) \
+	register_net_sysctl_sz(net, path, table, n)
+#endif
+
+/* Route for a connection; the TOS argument became a DSCP in 6.13. */
+static inline struct rtable *xtcp_route_output(struct net *net,
+					       struct flowi4 *fl4,
+					       struct sock *sk,
+					       __be32 daddr, __be32 saddr,
+					       __be16 dport, __be16 sport,
+					       int oif)
+{
+	return ip_route_output_ports(net, fl4, sk, daddr, saddr, dport, sport,
+				     sk->sk_protocol, 0, oif);
+}
+
+#endif /* _XTCP_COMPAT_H */

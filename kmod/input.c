@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segments from IP: validation, demultiplexing, and delivery to the socket
+ * (or its backlog when the user holds it). Every malformed segment is
+ * dropped and counted; nothing a peer sends can crash or leak.
+ *
+ * Demux order: established table, TIME-WAIT table, listeners. A segment
+ * nobody owns is answered with RST (unless it is an RST).
+ */
+#include <linux/icmp.h>
+#include <net/ip.h>
+#include <net/icmp.h>
+#include <net/route.h>
+#include "hash.h"
+#include "timewait.h"
+
+static bool xtcp_flags_valid(u8 flags)
+{
+	if (flags & ~(XTCP_F_FIN | XTCP_F_SYN | XTCP_F_RST | XTCP_F_PSH |
+		      XTCP_F_ACK))
+		return false;
+	if (!(flags & (XTCP_F_SYN | XTCP_F_RST | XTCP_F_ACK)))
+		return false;		/* every segment carries one of these */
+	if ((flags & XTCP_F_SYN) && (flags & (XTCP_F_FIN | XTCP_F_RST)))
+		return false;
+	if ((flags & XTCP_F_RST) && (flags & XTCP_F_FIN))
+		return false;
+	if ((flags & XTCP_F_FIN) && !(flags & XTCP_F_ACK))
+		return false;
+	return true;
+}
+
+/*
+ * Options: well-formed TLVs only. MSS and window scale are read from SYNs;
+ * unknown kinds are skipped. A malformed list drops the segment.
+ */
+int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts)
+{
+	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+	const u8 *p = (const u8 *)(th + 1);
+	int len = xtcp_hdr_doff(th) * 4 - XTCP_HDR_LEN;
+
+	memset(opts, 0, sizeof(*opts));
+	while (len > 0) {
+		u8 kind = p[0], olen;
+
+		if (kind == XTCP_OPT_EOL)
+			break;
+		if (kind == XTCP_OPT_NOP) {
+			p++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			return -EINVAL;
+		olen = p[1];
+		if (olen < 2 || olen > len)
+			return -EINVAL;
+		switch (kind) {
+		case XTCP_OPT_MSS:
+			if (olen != 4)
+				return -EINVAL;
+			if (th->flags & XTCP_F_SYN) {
+				opts->mss = get_unaligned_be16(p + 2);
+				if (opts->mss < 88)
+					opts->mss = 88;
+			}
+			break;
+		case XTCP_OPT_WSCALE:
+			if (olen != 3)
+				return -EINVAL;
+			if (th->flags & XTCP_F_SYN) {
+				opts->wscale = min_t(u8, p[2], XTCP_MAX_WSCALE);
+				opts->wscale_ok = 1;
+			}
+			break;
+		default:
+			break;
+		}
+		p += olen;
+		len -= olen;
+	}
+	return 0;
+}
+
+static void xtcp_fill_cb(struct sk_buff *skb, const struct xtcphdr *th,
+			 int doff)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 datalen = skb->len - doff;
+
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = ntohl(th->seq);
+	cb->end_seq = cb->seq + datalen + !!(th->flags & XTCP_F_SYN) +
+		      !!(th->flags & XTCP_F_FIN);
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->flags = th->flags;
+	cb->window = ntohs(th->window);
+	cb->iif = inet_iif(skb);
+	cb->advmss = skb->dev ? xtcp_mss_for_mtu(READ_ONCE(skb->dev->mtu)) :
+				XTCP_MSS_DEFAULT;
+}
+
+/* Hand the segment to its socket, now or through the backlog. */
+static int xtcp_deliver(struct xtcp_net *xn, struct sock *sk,
+			struct sk_buff *skb)
+{
+	int ret = 0;
+
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		xtcp_rcv_state_process(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		XTCP_INC_STATS(xn, BACKLOGDROP);
+		kfree_skb(skb);
+		ret = -ENOBUFS;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return ret;
+}
+
+int xtcp_v4_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	struct xtcp_net *xn = xtcp_pernet(net);
+	const struct xtcphdr *th;
+	const struct iphdr *iph;
+	struct xtcp_opts opts;
+	struct xtcp_tw *tw;
+	struct sock *sk;
+	u32 isn_hint = 0;
+	int doff, dif;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	XTCP_INC_STATS(xn, INSEGS);
+
+	if (!pskb_may_pull(skb, XTCP_HDR_LEN))
+		goto hdr_error;
+	th = (const struct xtcphdr *)skb->data;
+	doff = xtcp_hdr_doff(th) * 4;
+	if (doff < XTCP_HDR_LEN || doff > skb->len)
+		goto hdr_error;
+	if (!pskb_may_pull(skb, doff))
+		goto hdr_error;
+	if (skb_checksum_init(skb, xtcp_ipproto, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb))
+		goto csum_error;
+
+	th = (const struct xtcphdr *)skb->data;
+	iph = ip_hdr(skb);
+	if (!th->source)
+		goto hdr_error;
+	if (!xtcp_flags_valid(th->flags)) {
+		XTCP_INC_STATS(xn, INBADFLAGS);
+		goto error;
+	}
+	if (xtcp_parse_options(skb, &opts)) {
+		XTCP_INC_STATS(xn, INBADOPTS);
+		goto error;
+	}
+	xtcp_fill_cb(skb, th, doff);
+	dif = XTCP_SKB_CB(skb)->iif;
+
+	sk = xtcp_ehash_lookup(xn, iph->saddr, th->source, iph->daddr,
+			       ntohs(th->dest), dif);
+	if (sk)
+		goto process;
+
+	tw = xtcp_tw_lookup(xn, iph->saddr, th->source, iph->daddr,
+			    ntohs(th->dest));
+	if (tw) {
+		enum xtcp_tw_verdict v = xtcp_tw_rcv(tw, skb, &isn_hint);
+
+		xtcp_tw_put(tw);
+		if (v == XTCP_TW_DONE)
+			goto discard;
+		XTCP_SKB_CB(skb)->isn_hint = isn_hint;
+	}
+
+	sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest), dif);
+	if (sk)
+		goto process;
+
+	XTCP_INC_STATS(xn, INNOSOCK);
+	xtcp_send_reset_reply(net, skb);
+	goto discard;
+
+process:
+	/* From here on the skb's data is the payload. */
+	__skb_pull(skb, doff);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	return xtcp_deliver(xn, sk, skb) ? NET_RX_DROP : NET_RX_SUCCESS;
+
+csum_error:
+	XTCP_INC_STATS(xn, INCSUMERRORS);
+	goto error;
+hdr_error:
+	XTCP_INC_STATS(xn, INHDRERRORS);
+error:
+	XTCP_INC_STATS(xn, INERRS);
+discard:
+	kfree_skb(skb);
+	return NET_RX_DROP;
+}
+
+/*
+ * ICMP about a segment we sent. A host without XTCP answers our SYN with
+ * "protocol unreachable": treat it as the refusal it is. Other errors are
+ * soft: retransmission copes.
+ */
+int xtcp_v4_err(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	struct net *net = dev_net(skb->dev);
+	struct xtcp_net *xn = xtcp_pernet(net);
+	int type = icmp_hdr(skb)->type;
+	int code = icmp_hdr(skb)->code;
+	const struct xtcphdr *th;
+	struct sock *sk;
+
+	if (!pskb_may_pull(skb, iph->ihl * 4 + 8))
+		return 0;
+	iph = (const struct iphdr *)skb->data;
+	th = (const struct xtcphdr *)(skb->data + iph->ihl * 4);
+	sk = xtcp_ehash_lookup(xn, iph->daddr, th->dest, iph->saddr,
+			       ntohs(th->source), inet_iif(skb));
+	if (!sk)
+		return 0;
+	bh_lock_sock(sk);
+	if (type == ICMP_DEST_UNREACH &&
+	    (code == ICMP_PROT_UNREACH || code == ICMP_PORT_UNREACH) &&
+	    sk->sk_state == TCP_SYN_SENT &&
+	    ntohl(th->seq) == xtcp_sk(sk)->snd_una) {
+		if (!sock_owned_by_user(sk))
+			xtcp_reset(sk, ECONNREFUSED);
+		else
+			WRITE_ONCE(sk->sk_err_soft, ECONNREFUSED);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building and sending segments. A full socket sends through
+ * ip_queue_xmit() with its cached route; replies that have no socket (RST
+ * for a closed port, SYN-ACK of a request entry, ACK of a TIME-WAIT entry)
+ * are routed one by one and sent with ip_local_out(). Either way they go
+ * through the kernel's routing and netfilter, exactly as TCP's do.
+ *
+ * The checksum covers a pseudo-header as TCP's does; full sockets leave the
+ * sum to the device or the stack (CHECKSUM_PARTIAL), replies compute it.
+ */
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/checksum.h>
+#include "hash.h"
+
+#define XTCP_MAX_HEADER	(XTCP_MAX_HDR_LEN + MAX_HEADER + 64)
+#define XTCP_SYN_OPT_LEN 8	/* MSS (4) + NOP + WSCALE (3) */
+
+/* What the receive buffer still holds room for, as a window. */
+u32 xtcp_rcv_space(const struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	/* Half of the free space: skb overhead (truesize) eats the rest. */
+	return free > 0 ? free / 2 : 0;
+}
+
+/*
+ * The window to advertise now. Never shrinks what we offered before
+ * (RFC 9293 3.8.6.2.2); remembers it as RCV.WUP + RCV.WND.
+ */
+u16 xtcp_select_window(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s32 cur = xs->rcv_wup + xs->rcv_wnd - xs->rcv_nxt;
+	u32 space = xtcp_rcv_space(sk);
+	u32 max = 65535U << xs->rcv_wscale;
+
+	if (cur < 0)
+		cur = 0;
+	if (space < (u32)cur)
+		space = cur;
+	if (space > max)
+		space = max;
+	/* Round up to the scale unit, so the right edge never moves left. */
+	space = ALIGN(space, 1U << xs->rcv_wscale);
+	if (space > max)
+		space = max;
+	xs->rcv_wnd = space;
+	xs->rcv_wup = xs->rcv_nxt;
+	return space >> xs->rcv_wscale;
+}
+
+static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
+{
+	int len = 0;
+
+	if (o->mss) {
+		p[0] = XTCP_OPT_MSS;
+		p[1] = 4;
+		put_unaligned_be16(o->mss, p + 2);
+		len += 4;
+	}
+	if (o->wscale_ok) {
+		p[len] = XTCP_OPT_NOP;
+		p[len + 1] = XTCP_OPT_WSCALE;
+		p[len + 2] = 3;
+		p[len + 3] = o->wscale;
+		len += 4;
+	}
+	return len;
+}
+
+/*
+ * Put the header in front of @skb (whose data is the payload) and send it.
+ * With @clone the skb stays in the write queue for retransmission and a
+ * clone (or a copy, if an earlier clone is still in flight and shares the
+ * header room) goes out.
+ */
+int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_opts opts = { };
+	struct xtcphdr *th;
+	u8 flags = cb->flags;
+	int optlen = 0, hlen, err;
+	u16 window;
+
+	if (clone) {
+		cb->when = jiffies;
+		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
+					skb_clone(skb, GFP_ATOMIC);
+		if (!skb)
+			return -ENOBUFS;
+	}
+
+	if (sk->sk_state != TCP_SYN_SENT)
+		flags |= XTCP_F_ACK;
+	if (flags & XTCP_F_SYN) {
+		opts.mss = xs->advmss;
+		opts.wscale_ok = xs->wscale_ok;
+		opts.wscale = xs->rcv_wscale;
+		optlen = (opts.mss ? 4 : 0) + (opts.wscale_ok ? 4 : 0);
+		/* The window of a SYN is never scaled (RFC 7323 2.2). */
+		window = min_t(u32, xtcp_rcv_space(sk), 65535);
+		xs->rcv_wnd = window;
+		xs->rcv_wup = xs->rcv_nxt;
+	} else {
+		window = xtcp_select_window(sk);
+	}
+	if (skb->len && !(flags & XTCP_F_SYN))
+		flags |= XTCP_F_PSH;
+
+	hlen = XTCP_HDR_LEN + optlen;
+	th = skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(cb->seq);
+	th->ack_seq = (flags & XTCP_F_ACK) ? htonl(xs->rcv_nxt) : 0;
+	th->doff_res = (hlen / 4) << 4;
+	th->flags = flags;
+	th->window = htons(window);
+	th->check = 0;
+	th->reserved = 0;
+	if (optlen)
+		xtcp_write_options((u8 *)(th + 1), &opts);
+
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct xtcphdr, check);
+	th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
+				       skb->len, xtcp_ipproto, 0);
+
+	xs->segs_out++;
+	XTCP_INC_STATS(xtcp_sk_net(sk), OUTSEGS);
+	skb->priority = sk->sk_priority;
+	skb->mark = sk->sk_mark;
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* A segment that carries no data and is not retransmitted (ACK, probe). */
+static void xtcp_send_bare(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(XTCP_MAX_HEADER, gfp);
+
+	if (!skb)
+		return;
+	skb_reserve(skb, XTCP_MAX_HEADER);
+	memset(XTCP_SKB_CB(skb), 0, sizeof(struct xtcp_skb_cb));
+	XTCP_SKB_CB(skb)->seq = seq;
+	XTCP_SKB_CB(skb)->end_seq = seq;
+	XTCP_SKB_CB(skb)->flags = flags;
+	xtcp_transmit_skb(sk, skb, false);
+}
+
+void xtcp_send_ack(struct sock *sk)
+{
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	xtcp_send_bare(sk, xtcp_sk(sk)->snd_nxt, XTCP_F_ACK, GFP_ATOMIC);
+}
+
+/* A zero-window probe or keepalive: one below SND.UNA draws an ACK. */
+void xtcp_send_probe(struct sock *sk)
+{
+	xtcp_send_bare(sk, xtcp_sk(sk)->snd_una - 1, XTCP_F_ACK, GFP_ATOMIC);
+}
+
+/* RFC 5961: a rate-limited ACK that tells a blind attacker nothing. */
+void xtcp_send_challenge_ack(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	unsigned long now = jiffies / HZ;
+	u32 limit = READ_ONCE(xn->sysctl.challenge_ack_limit);
+	bool ok;
+
+	spin_lock_bh(&xn->challenge_lock);
+	if (now != xn->challenge_stamp) {
+		/* A randomised budget, so the count is no side channel
+		 * (CVE-2016-5696). */
+		xn->challenge_stamp = now;
+		xn->challenge_count = limit ?
+			limit / 2 + xtcp_random_below(limit) : 0;
+	}
+	ok = xn->challenge_count > 0;
+	if (ok)
+		xn->challenge_count--;
+	spin_unlock_bh(&xn->challenge_lock);
+	if (ok) {
+		XTCP_INC_STATS(xn, CHALLENGEACKS);
+		xtcp_send_ack(sk);
+	}
+}
+
+/* Queue a control segment (SYN or FIN) that must be retransmitted. */
+static struct sk_buff *xtcp_queue_ctl(struct sock *sk, u8 flags)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = alloc_skb(XTCP_MAX_HEADER, sk->sk_allocation | __GFP_NOWARN);
+
+	if (!skb)
+		skb = alloc_skb(XTCP_MAX_HEADER, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, XTCP_MAX_HEADER);
+	memset(XTCP_SKB_CB(skb), 0, sizeof(struct xtcp_skb_cb));
+	XTCP_SKB_CB(skb)->seq = xs->write_seq;
+	XTCP_SKB_CB(skb)->end_seq = xs->write_seq + 1;
+	XTCP_SKB_CB(skb)->flags = flags;
+	xs->write_seq++;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!xs->send_head)
+		xs->send_head = skb;
+	return skb;
+}
+
+int xtcp_send_syn(struct sock *sk)
+{
+	if (!xtcp_queue_ctl(sk, XTCP_F_SYN))
+		return -ENOBUFS;
+	xtcp_push(sk);
+	return 0;
+}
+
+/*
+ * FIN: rides on the last unsent data segment when there is one, else it is
+ * a segment of its own. Either way it is retransmitted until acknowledged.
+ */
+void xtcp_send_fin(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (xs->fin_queued)
+		return;
+	xs->fin_queued = 1;
+	if (tail && xs->send_head && !(XTCP_SKB_CB(tail)->flags & XTCP_F_SYN)) {
+		XTCP_SKB_CB(tail)->flags |= XTCP_F_FIN;
+		XTCP_SKB_CB(tail)->end_seq++;
+		xs->write_seq++;
+	} else if (!xtcp_queue_ctl(sk, XTCP_F_FIN)) {
+		/* No memory for a FIN: the connection cannot end cleanly. */
+		xtcp_send_active_reset(sk, GFP_ATOMIC);
+		xtcp_done(sk);
+		return;
+	}
+	xtcp_push(sk);
+}
+
+/*
+ * Send what the peer's window allows, from SEND.HEAD on. Data that does not
+ * fit waits; with nothing in flight the persist timer probes the window.
+ */
+void xtcp_push(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	while ((skb = xs->send_head) != NULL) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (skb->len &&
+		    xtcp_after(cb->seq + skb->len, xs->snd_una + xs->snd_wnd))
+			break;
+		if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
+			break;
+		if (xtcp_after(cb->end_seq, xs->snd_nxt))
+			xs->snd_nxt = cb->end_seq;
+		if (skb->len) {
+			xs->bytes_sent += skb->len;
+			xs->last_data_sent = jiffies;
+		}
+		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+	}
+	xtcp_rearm_rtx(sk);
+}
+
+/* Retransmit the oldest unacknowledged segment. */
+int xtcp_retransmit_head(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	int err;
+
+	if (!skb || skb == xs->send_head)
+		return -EAGAIN;
+	err = xtcp_transmit_skb(sk, skb, true);
+	if (!err) {
+		XTCP_SKB_CB(skb)->retrans++;
+		xs->total_retrans++;
+		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
+	}
+	return err;
+}
+
+void xtcp_write_queue_purge(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	xtcp_sk(sk)->send_head = NULL;
+}
+
+/*
+ * A reply without a socket: route it, put an IP header on, send it.
+ * Used for RSTs to closed ports, SYN-ACKs of request entries and ACKs of
+ * TIME-WAIT entries.
+ */
+void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
+		   __be16 sport, __be16 dport, u32 seq, u32 ack, u8 flags,
+		   u16 window, const struct xtcp_opts *opts, u8 tos, int oif)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct sk_buff *skb;
+	struct xtcphdr *th;
+	struct iphdr *iph;
+	int optlen = 0, hlen;
+
+	skb = alloc_skb(XTCP_MAX_HEADER, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, XTCP_MAX_HEADER);
+	if (opts)
+		optlen = (opts->mss ? 4 : 0) + (opts->wscale_ok ? 4 : 0);
+	hlen = XTCP_HDR_LEN + optlen;
+	th = skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = (flags & XTCP_F_ACK) ? htonl(ack) : 0;
+	th->doff_res = (hlen / 4) << 4;
+	th->flags = flags;
+	th->window = htons(window);
+	th->check = 0;
+	th->reserved = 0;
+	if (optlen)
+		xtcp_write_options((u8 *)(th + 1), opts);
+	th->check = csum_tcpudp_magic(saddr, daddr, hlen, xtcp_ipproto,
+				      csum_partial(th, hlen, 0));
+
+	flowi4_init_output(&fl4, oif, 0, RT_TOS(tos), RT_SCOPE_UNIVERSE,
+			   xtcp_ipproto, 0, daddr, saddr, dport, sport,
+			   sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
+		return;
+	}
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = tos;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = xtcp_ipproto;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	iph->tot_len = htons(skb->len);
+	__ip_select_ident(net, iph, 1);
+	skb->protocol = htons(ETH_P_IP);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_set(skb, &rt->dst);
+
+	XTCP_INC_STATS(xn, OUTSEGS);
+	if (flags & XTCP_F_RST)
+		XTCP_INC_STATS(xn, OUTRSTS);
+	ip_local_out(net, NULL, skb);
+}
+
+/* Abort a connection: RST at SND.NXT (RFC 9293 3.10.7.4, ABORT call). */
+void xtcp_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+
+	xtcp_send_ctl(sock_net(sk), inet->inet_saddr, inet->inet_daddr,
+		      inet->inet_sport, inet->inet_dport, xs->snd_nxt,
+		      xs->rcv_nxt, XTCP_F_RST | XTCP_F_ACK, 0, NULL, 0,
+		      sk->sk_bound_dev_if);
+}
+
+/*
+ * The answer of a closed port (RFC 9293 3.10.7.1): RST, never in reply to
+ * an RST. With ACK: <SEQ=SEG.ACK><CTL=RST>; without:
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ */
+void xtcp_send_reset_reply(struct net *net, struct sk_buff *skb)
+{
+	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->flags & XTCP_F_RST)
+		return;
+	if (cb->flags & XTCP_F_ACK)
+		xtcp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
+			      cb->ack_seq, 0, XTCP_F_RST, 0, NULL, 0, 0);
+	else
+		xtcp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
+			      0, cb->end_seq, XTCP_F_RST | XTCP_F_ACK, 0, NULL,
+			      0, 0);
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket options at level SOL_XTCP, and the same options at level
+ * IPPROTO_TCP with TCP's numbers so that existing programs work unchanged.
+ * SOL_SOCKET options (SO_ERROR, SO_LINGER, SO_REUSEADDR, ...) are handled
+ * by the socket core before they reach us.
+ */
+#include <linux/tcp.h>
+#include "xtcp.h"
+#include "pernet.h"
+
+static bool xtcp_our_level(int level)
+{
+	return level == SOL_XTCP || level == SOL_TCP;
+}
+
+int xtcp_setsockopt(struct socket *sock, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	int val, err = 0;
+
+	if (!xtcp_our_level(level))
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case XTCP_NODELAY:
+		xs->nodelay = !!val;
+		if (val)
+			xtcp_push(sk);
+		break;
+	case XTCP_MAXSEG:
+		if (val && (val < 88 || val > 65535 - 40))
+			err = -EINVAL;
+		else
+			xs->user_mss = val;
+		break;
+	case XTCP_KEEPIDLE:
+		if (val < 1 || val > 32767)
+			err = -EINVAL;
+		else
+			xs->keepidle = val;
+		break;
+	case XTCP_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			err = -EINVAL;
+		else
+			xs->keepintvl = val;
+		break;
+	case XTCP_KEEPCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			xs->keepcnt = val;
+		break;
+	case XTCP_SYNCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			xs->syn_retries = val;
+		break;
+	case XTCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			xs->user_timeout = val;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long now = jiffies;
+
+	memset(info, 0, sizeof(*info));
+	info->xtcpi_version = XTCP_INFO_VERSION;
+	info->xtcpi_state = inet_sk_state_load(sk);
+	info->xtcpi_retransmits = xs->retransmits;
+	info->xtcpi_snd_wscale = xs->snd_wscale;
+	info->xtcpi_rcv_wscale = xs->rcv_wscale;
+	info->xtcpi_rto_us = jiffies_to_usecs(xs->rto);
+	info->xtcpi_rtt_us = xs->srtt_us >> 3;
+	info->xtcpi_rttvar_us = xs->rttvar_us >> 2;
+	info->xtcpi_snd_mss = xs->mss;
+	info->xtcpi_advmss = xs->advmss;
+	info->xtcpi_snd_cwnd = xs->snd_cwnd;
+	info->xtcpi_snd_ssthresh = xs->snd_ssthresh;
+	info->xtcpi_snd_wnd = xs->snd_wnd;
+	info->xtcpi_rcv_wnd = xs->rcv_wnd;
+	info->xtcpi_unacked = xs->snd_nxt - xs->snd_una;
+	info->xtcpi_total_retrans = xs->total_retrans;
+	info->xtcpi_segs_in = xs->segs_in;
+	info->xtcpi_segs_out = xs->segs_out;
+	info->xtcpi_bytes_sent = xs->bytes_sent;
+	info->xtcpi_bytes_acked = xs->bytes_acked;
+	info->xtcpi_bytes_received = xs->bytes_received;
+	if (xs->last_data_sent)
+		info->xtcpi_last_data_sent_ms =
+			jiffies_to_msecs(now - xs->last_data_sent);
+	if (xs->last_data_recv)
+		info->xtcpi_last_data_recv_ms =
+			jiffies_to_msecs(now - xs->last_data_recv);
+}
+
+/* struct tcp_info: the fields that mean the same thing. */
+static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
+{
+	struct xtcp_info xi;
+
+	xtcp_get_info(sk, &xi);
+	memset(ti, 0, sizeof(*ti));
+	ti->tcpi_state = xi.xtcpi_state;
+	ti->tcpi_retransmits = xi.xtcpi_retransmits;
+	ti->tcpi_snd_wscale = xi.xtcpi_snd_wscale;
+	ti->tcpi_rcv_wscale = xi.xtcpi_rcv_wscale;
+	ti->tcpi_options = TCPI_OPT_WSCALE;
+	ti->tcpi_rto = xi.xtcpi_rto_us;
+	ti->tcpi_snd_mss = xi.xtcpi_snd_mss;
+	ti->tcpi_advmss = xi.xtcpi_advmss;
+	ti->tcpi_rtt = xi.xtcpi_rtt_us;
+	ti->tcpi_rttvar = xi.xtcpi_rttvar_us;
+	ti->tcpi_snd_cwnd = xi.xtcpi_snd_cwnd;
+	ti->tcpi_snd_ssthresh = xi.xtcpi_snd_ssthresh;
+	ti->tcpi_unacked = DIV_ROUND_UP(xi.xtcpi_unacked, max_t(u32, 1, xi.xtcpi_snd_mss));
+	ti->tcpi_total_retrans = xi.xtcpi_total_retrans;
+	ti->tcpi_segs_in = xi.xtcpi_segs_in;
+	ti->tcpi_segs_out = xi.xtcpi_segs_out;
+	ti->tcpi_bytes_acked = xi.xtcpi_bytes_acked;
+	ti->tcpi_bytes_received = xi.xtcpi_bytes_received;
+	ti->tcpi_bytes_sent = xi.xtcpi_bytes_sent;
+	ti->tcpi_last_data_sent = xi.xtcpi_last_data_sent_ms;
+	ti->tcpi_last_data_recv = xi.xtcpi_last_data_recv_ms;
+	ti->tcpi_snd_wnd = xi.xtcpi_snd_wnd;
+}
+
+int xtcp_getsockopt(struct socket *sock, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	int len, val;
+
+	if (!xtcp_our_level(level))
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	if (optname == XTCP_INFO) {
+		union {
+			struct xtcp_info x;
+			struct tcp_info t;
+		} u;
+		size_t n;
+
+		lock_sock(sk);
+		if (level == SOL_XTCP) {
+			xtcp_get_info(sk, &u.x);
+			n = min_t(size_t, len, sizeof(u.x));
+		} else {
+			xtcp_get_tcp_info(sk, &u.t);
+			n = min_t(size_t, len, sizeof(u.t));
+		}
+		release_sock(sk);
+		if (put_user(n, optlen) || copy_to_user(optval, &u, n))
+			return -EFAULT;
+		return 0;
+	}
+
+	switch (optname) {
+	case XTCP_NODELAY:
+		val = xs->nodelay;
+		break;
+	case XTCP_MAXSEG:
+		val = xs->user_mss ?: xs->mss;
+		break;
+	case XTCP_KEEPIDLE:
+		val = xs->keepidle ?: 7200;
+		break;
+	case XTCP_KEEPINTVL:
+		val = xs->keepintvl ?: 75;
+		break;
+	case XTCP_KEEPCNT:
+		val = xs->keepcnt ?: 9;
+		break;
+	case XTCP_SYNCNT:
+		val = xs->syn_retries ?: READ_ONCE(xn->sysctl.syn_retries);
+		break;
+	case XTCP_USER_TIMEOUT:
+		val = xs->user_timeout;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (len < (int)sizeof(int))
+		return -EINVAL;
+	len = sizeof(int);
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}

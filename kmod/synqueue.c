@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SYN queue. A SYN to a listener creates a small request entry, not a
+ * socket (seed 002): the 4-tuple, both ISNs, the peer's options, and a
+ * timer that retransmits the SYN-ACK with exponential backoff. The final
+ * ACK turns the entry into a full socket in the accept queue.
+ *
+ * Entries live in a hash table of their listener and are only touched
+ * under the listener's lock. Bounds: min(backlog, net.xtcp.max_syn_backlog)
+ * entries; beyond, SYNs are dropped and counted (SynQueueDrops). A full
+ * accept queue drops SYNs and final ACKs silently (ListenOverflows): never
+ * an RST, so the client's retransmission succeeds once the application
+ * calls accept() (seed 004).
+ *
+ * Room for SYN cookies: xtcp_listen_syn() is the single place that decides
+ * to keep state for a SYN; a cookie would be minted there instead.
+ *
+ * References on an entry: the table's, the pending timer's. An entry pins
+ * its listener and the module.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/jhash.h>
+#include <net/route.h>
+#include "hash.h"
+
+struct xtcp_request {
+	struct hlist_node	node;
+	struct sock		*listener;
+	struct timer_list	timer;
+	refcount_t		refcnt;
+	__be32			laddr;
+	__be32			raddr;
+	__be16			lport;
+	__be16			rport;
+	u32			iss;
+	u32			irs;
+	u16			peer_mss;
+	u16			advmss;
+	u16			peer_window;
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	u8			wscale_ok:1,
+				dead:1;
+	u8			retrans;
+	int			iif;
+	unsigned long		sent;	/* jiffies of the first SYN-ACK */
+};
+
+static struct kmem_cache *xtcp_req_cachep __read_mostly;
+
+static void xtcp_req_put(struct xtcp_request *req)
+{
+	if (refcount_dec_and_test(&req->refcnt)) {
+		sock_put(req->listener);
+		kmem_cache_free(xtcp_req_cachep, req);
+		module_put(THIS_MODULE);
+	}
+}
+
+static struct hlist_head *xtcp_req_bucket(struct sock *sk, __be32 raddr,
+					  __be16 rport)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+
+	return &lq->req_hash[jhash_2words((__force u32)raddr,
+					  (__force u32)rport,
+					  (u32)xtcp_secret.key[1]) &
+			     lq->req_mask];
+}
+
+int xtcp_synq_alloc(struct sock *sk, unsigned int backlog)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+	unsigned int n = roundup_pow_of_two(clamp(backlog, 16U, 4096U));
+	unsigned int i;
+
+	lq->req_hash = kvmalloc_array(n, sizeof(*lq->req_hash), GFP_KERNEL);
+	if (!lq->req_hash)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		INIT_HLIST_HEAD(&lq->req_hash[i]);
+	lq->req_mask = n - 1;
+	lq->syn_qlen = 0;
+	return 0;
+}
+
+/* Listener locked. Idempotent. */
+static void xtcp_req_unlink(struct sock *sk, struct xtcp_request *req)
+{
+	if (req->dead)
+		return;
+	req->dead = 1;
+	hlist_del_init(&req->node);
+	xtcp_sk(sk)->lq.syn_qlen--;
+	if (xtcp_timer_delete(&req->timer))
+		xtcp_req_put(req);	/* the timer's */
+	xtcp_req_put(req);		/* the table's */
+}
+
+void xtcp_synq_purge(struct sock *sk)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+	unsigned int i;
+
+	if (!lq->req_hash)
+		return;
+	for (i = 0; i <= lq->req_mask; i++) {
+		struct xtcp_request *req;
+		struct hlist_node *tmp;
+
+		hlist_for_each_entry_safe(req, tmp, &lq->req_hash[i], node)
+			xtcp_req_unlink(sk, req);
+	}
+}
+
+void xtcp_synq_free(struct sock *sk)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+
+	if (!lq->req_hash)
+		return;
+	xtcp_synq_purge(sk);
+	kvfree(lq->req_hash);
+	lq->req_hash = NULL;
+}
+
+static void xtcp_send_synack(struct sock *sk, struct xtcp_request *req)
+{
+	struct xtcp_opts opts = {
+		.mss = req->advmss,
+		.wscale = req->rcv_wscale,
+		.wscale_ok = req->wscale_ok,
+	};
+	u32 space = min_t(u32, xtcp_rcv_space(sk), 65535);
+
+	xtcp_send_ctl(sock_net(sk), req->laddr, req->raddr, req->lport,
+		      req->rport, req->iss, req->irs + 1,
+		      XTCP_F_SYN | XTCP_F_ACK, space, &opts, 0,
+		      sk->sk_bound_dev_if);
+}
+
+static void xtcp_req_timer_fn(struct timer_list *t)
+{
+	struct xtcp_request *req = xtcp_timer_container(req, t, timer);
+	struct sock *sk = req->listener;
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	unsigned long timeout;
+
+	bh_lock_sock(sk);
+	if (req->dead)
+		goto out;
+	if (sock_owned_by_user(sk)) {
+		if (!mod_timer(&req->timer, jiffies + XTCP_TIMER_DEFER))
+			refcount_inc(&req->refcnt);
+		goto out;
+	}
+	if (req->retrans >= READ_ONCE(xn->sysctl.synack_retries)) {
+		xtcp_req_unlink(sk, req);
+		goto out;
+	}
+	req->retrans++;
+	XTCP_INC_STATS(xn, SYNACKRETRANS);
+	xtcp_send_synack(sk, req);
+	timeout = min_t(unsigned long, (unsigned long)XTCP_INIT_RTO << req->retrans,
+			XTCP_RTO_MAX);
+	if (!mod_timer(&req->timer, jiffies + timeout))
+		refcount_inc(&req->refcnt);
+out:
+	bh_unlock_sock(sk);
+	xtcp_req_put(req);	/* this expiry's reference */
+}
+
+static struct xtcp_request *xtcp_req_find(struct sock *sk, __be32 raddr,
+					  __be16 rport, __be32 laddr)
+{
+	struct xtcp_request *req;
+
+	if (!xtcp_sk(sk)->lq.req_hash)
+		return NULL;
+	hlist_for_each_entry(req, xtcp_req_bucket(sk, raddr, rport), node)
+		if (req->raddr == raddr && req->rport == rport &&
+		    req->laddr == laddr)
+			return req;
+	return NULL;
+}
+
+static unsigned int xtcp_synq_limit(struct sock *sk)
+{
+	unsigned int backlog = max_t(u32, READ_ONCE(sk->sk_max_ack_backlog), 1);
+
+	return min_t(unsigned int, backlog,
+		     READ_ONCE(xtcp_sk_net(sk)->sysctl.max_syn_backlog));
+}
+
+/* A SYN for a listener: keep a request entry and answer SYN-ACK. */
+static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+	struct xtcp_request *req;
+	struct xtcp_opts opts;
+
+	if (sk_acceptq_is_full(sk)) {
+		XTCP_INC_STATS(xn, LISTENOVERFLOWS);
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		return;
+	}
+	if (xtcp_sk(sk)->lq.syn_qlen >= xtcp_synq_limit(sk)) {
+		XTCP_INC_STATS(xn, SYNQUEUEDROPS);
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		return;
+	}
+	if (xtcp_parse_options(skb, &opts))
+		return;
+	req = kmem_cache_zalloc(xtcp_req_cachep, GFP_ATOMIC);
+	if (!req) {
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		return;
+	}
+	__module_get(THIS_MODULE);
+	sock_hold(sk);
+	req->listener = sk;
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->irs = cb->seq;
+	req->iss = cb->isn_hint ?: xtcp_isn(req->laddr, req->raddr,
+					    req->lport, req->rport);
+	req->peer_mss = opts.mss ?: XTCP_MSS_DEFAULT;
+	req->advmss = cb->advmss;
+	req->peer_window = cb->window;
+	req->wscale_ok = opts.wscale_ok;
+	req->snd_wscale = opts.wscale_ok ? min_t(u8, opts.wscale, XTCP_MAX_WSCALE) : 0;
+	req->rcv_wscale = opts.wscale_ok ? xtcp_choose_wscale(sk) : 0;
+	req->iif = cb->iif;
+	req->sent = jiffies;
+	timer_setup(&req->timer, xtcp_req_timer_fn, 0);
+	refcount_set(&req->refcnt, 2);	/* table + timer */
+	hlist_add_head(&req->node, xtcp_req_bucket(sk, req->raddr, req->rport));
+	xtcp_sk(sk)->lq.syn_qlen++;
+	mod_timer(&req->timer, jiffies + XTCP_INIT_RTO);
+	xtcp_send_synack(sk, req);
+}
+
+/* The final ACK: a full socket, ESTABLISHED, for the accept queue. */
+static struct sock *xtcp_create_child(struct sock *sk,
+				      struct xtcp_request *req,
+				      struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xs;
+	struct inet_sock *inet;
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	struct sock *child;
+
+	child = sk_alloc(sock_net(sk), xtcp_family, GFP_ATOMIC, &xtcp_prot, 0);
+	if (!child)
+		return NULL;
+	sock_init_data(NULL, child);
+	xtcp_init_sock(child);
+	xs = xtcp_sk(child);
+	inet = inet_sk(child);
+
+	/* What the listener's owner set applies to its children. */
+	child->sk_reuse = sk->sk_reuse;
+	child->sk_rcvbuf = sk->sk_rcvbuf;
+	child->sk_sndbuf = sk->sk_sndbuf;
+	child->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK;
+	child->sk_bound_dev_if = sk->sk_bound_dev_if;
+	child->sk_mark = sk->sk_mark;
+	child->sk_priority = sk->sk_priority;
+	child->sk_uid = sk->sk_uid;
+	child->sk_lingertime = sk->sk_lingertime;
+	if (sock_flag(sk, SOCK_LINGER))
+		sock_set_flag(child, SOCK_LINGER);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		sock_set_flag(child, SOCK_KEEPOPEN);
+	xs->nodelay = xtcp_sk(sk)->nodelay;
+	xs->user_mss = xtcp_sk(sk)->user_mss;
+	xs->keepidle = xtcp_sk(sk)->keepidle;
+	xs->keepintvl = xtcp_sk(sk)->keepintvl;
+	xs->keepcnt = xtcp_sk(sk)->keepcnt;
+	xs->user_timeout = xtcp_sk(sk)->user_timeout;
+
+	inet->inet_saddr = req->laddr;
+	inet->inet_rcv_saddr = req->laddr;
+	inet->inet_daddr = req->raddr;
+	inet->inet_dport = req->rport;
+
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = xtcp_route_output(sock_net(child), fl4, child, req->raddr,
+			       req->laddr, req->rport, req->lport,
+			       child->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		goto fail;
+	sk_setup_caps(child, &rt->dst);
+
+	xs->iss = req->iss;
+	xs->snd_una = req->iss + 1;
+	xs->snd_nxt = req->iss + 1;
+	xs->write_seq = req->iss + 1;
+	xs->irs = req->irs;
+	xs->rcv_nxt = req->irs + 1;
+	xs->copied_seq = xs->rcv_nxt;
+	xs->rcv_wup = xs->rcv_nxt;
+	xs->rcv_wscale = req->rcv_wscale;
+	xs->snd_wscale = req->snd_wscale;
+	xs->wscale_ok = req->wscale_ok;
+	xs->rcv_wnd = min_t(u32, xtcp_rcv_space(sk), 65535);
+	xs->snd_wnd = (u32)cb->window << xs->snd_wscale;
+	xs->max_snd_wnd = xs->snd_wnd;
+	xs->snd_wl1 = cb->seq;
+	xs->snd_wl2 = cb->ack_seq;
+	xs->peer_mss = req->peer_mss;
+	xs->advmss = req->advmss;
+	xtcp_sync_mss(child);
+	if (!req->retrans)	/* Karn: no sample from a retransmitted SYN-ACK */
+		xtcp_rtt_sample(child, jiffies_to_usecs(jiffies - req->sent));
+
+	child->sk_state = TCP_SYN_RECV;
+	xtcp_inherit_port(child, sk);
+	xtcp_set_state(child, TCP_ESTABLISHED);
+	xtcp_ehash_insert(child);
+	xtcp_keepalive_start(child);
+	XTCP_INC_STATS(xtcp_sk_net(sk), PASSIVEOPENS);
+	return child;
+
+fail:
+	/* Never hashed nor bound: only the allocation's reference. */
+	sock_orphan(child);
+	xs->destroyed = 1;
+	sk_free(child);
+	return NULL;
+}
+
+/* A segment for an entry in the SYN queue (RFC 9293 SYN-RECEIVED). */
+static void xtcp_req_rcv(struct sock *sk, struct xtcp_request *req,
+			 struct sk_buff *skb)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sock *child;
+
+	if (cb->flags & XTCP_F_RST) {
+		XTCP_INC_STATS(xn, INRSTS);
+		if (cb->seq == req->irs + 1) {
+			XTCP_INC_STATS(xn, ATTEMPTFAILS);
+			xtcp_req_unlink(sk, req);
+		}
+		goto discard;
+	}
+	if (cb->flags & XTCP_F_SYN) {
+		if (cb->seq == req->irs && !(cb->flags & XTCP_F_ACK))
+			xtcp_send_synack(sk, req);	/* SYN repeated */
+		goto discard;
+	}
+	if (!(cb->flags & XTCP_F_ACK))
+		goto discard;
+	if (cb->ack_seq != req->iss + 1) {
+		xtcp_send_reset_reply(sock_net(sk), skb);
+		goto discard;
+	}
+	if (!xtcp_between(cb->seq, req->irs + 1, req->irs + 1 + 65535 * 2))
+		goto discard;
+
+	if (sk_acceptq_is_full(sk)) {
+		/* Keep the entry: our SYN-ACK retransmission will draw the
+		 * ACK again once accept() has made room. */
+		XTCP_INC_STATS(xn, LISTENOVERFLOWS);
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		goto discard;
+	}
+	child = xtcp_create_child(sk, req, skb);
+	if (!child) {
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		goto discard;
+	}
+	xtcp_req_unlink(sk, req);
+
+	bh_lock_sock_nested(child);
+	xtcp_acceptq_add(sk, child);
+	if (skb->len || (cb->flags & XTCP_F_FIN)) {
+		/* The final ACK carried data or FIN: the child takes it. */
+		xtcp_rcv_state_process(child, skb);
+		bh_unlock_sock(child);
+		return;
+	}
+	bh_unlock_sock(child);
+discard:
+	kfree_skb(skb);
+}
+
+/* LISTEN: RFC 9293 3.10.7.2, plus the SYN queue entries. */
+int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+	struct xtcp_request *req;
+
+	req = xtcp_req_find(sk, ip_hdr(skb)->saddr, th->source,
+			    ip_hdr(skb)->daddr);
+	if (req) {
+		xtcp_req_rcv(sk, req, skb);
+		return 0;
+	}
+	if (cb->flags & XTCP_F_RST)
+		goto discard;
+	if (cb->flags & XTCP_F_ACK) {
+		xtcp_send_reset_reply(sock_net(sk), skb);
+		goto discard;
+	}
+	if (cb->flags & XTCP_F_SYN)
+		xtcp_listen_syn(sk, skb);
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+int xtcp_synq_init(void)
+{
+	xtcp_req_cachep = kmem_cache_create("xtcp_request",
+					    sizeof(struct xtcp_request), 0,
+					    SLAB_HWCACHE_ALIGN, NULL);
+	return xtcp_req_cachep ? 0 : -ENOMEM;
+}
+
+void xtcp_synq_exit(void)
+{
+	kmem_cache_destroy(xtcp_req_cachep);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/sys/net/xtcp/: one table per namespace, writable by CAP_NET_ADMIN
+ * in the namespace's owning user namespace. Out-of-range writes fail with
+ * EINVAL and leave the value as it was.
+ */
+#include <linux/sysctl.h>
+#include <linux/slab.h>
+#include "xtcp.h"
+#include "pernet.h"
+
+static int xtcp_zero;
+static int xtcp_one = 1;
+static int xtcp_max_port = 65535;
+static int xtcp_max_retries = 127;
+static int xtcp_max_ms = 3600 * 1000;
+
+void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
+{
+	s->local_port_range[0] = 32768;
+	s->local_port_range[1] = 60999;
+	s->tw_timeout_ms = 60000;
+	s->max_tw_buckets = 262144;
+	s->max_syn_backlog = 1024;
+	s->somaxconn = 4096;
+	s->syn_retries = 6;
+	s->synack_retries = 5;
+	s->fin_timeout_ms = 60000;
+	s->rfc1337 = 0;
+	s->retries2 = 15;
+	s->challenge_ack_limit = 1000;
+}
+
+void xtcp_local_port_range(struct xtcp_net *xn, int *low, int *high)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&xn->port_range_lock);
+		*low = xn->sysctl.local_port_range[0];
+		*high = xn->sysctl.local_port_range[1];
+	} while (read_seqretry(&xn->port_range_lock, seq));
+}
+
+/* Both ends in [1, 65535] and low <= high, or nothing changes. */
+static int xtcp_port_range_handler(struct ctl_table *table, int write,
+				   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct xtcp_net *xn;
+	int range[2];
+	struct ctl_table tmp = {
+		.data = range,
+		.maxlen = sizeof(range),
+		.mode = table->mode,
+		.extra1 = &xtcp_one,
+		.extra2 = &xtcp_max_port,
+	};
+	int ret;
+
+	xn = container_of(table->data, struct xtcp_net,
+			  sysctl.local_port_range);
+	xtcp_local_port_range(xn, &range[0], &range[1]);
+	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (write && !ret) {
+		if (range[1] < range[0])
+			return -EINVAL;
+		write_seqlock_bh(&xn->port_range_lock);
+		xn->sysctl.local_port_range[0] = range[0];
+		xn->sysctl.local_port_range[1] = range[1];
+		write_sequnlock_bh(&xn->port_range_lock);
+	}
+	return ret;
+}
+
+#define XTCP_INT_ENTRY(field, lo, hi) {					\
+	.procname	= #field,					\
+	.data		= &((struct xtcp_sysctl *)0)->field,		\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= proc_dointvec_minmax,				\
+	.extra1		= lo,						\
+	.extra2		= hi,						\
+}
+
+static const struct ctl_table xtcp_sysctl_template[] = {
+	{
+		.procname	= "local_port_range",
+		.data		= &((struct xtcp_sysctl *)0)->local_port_range,
+		.maxlen		= 2 * sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= xtcp_port_range_handler,
+	},
+	XTCP_INT_ENTRY(tw_timeout_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_INT_ENTRY(max_tw_buckets, &xtcp_zero, NULL),
+	XTCP_INT_ENTRY(max_syn_backlog, &xtcp_one, NULL),
+	XTCP_INT_ENTRY(somaxconn, &xtcp_zero, NULL),
+	XTCP_INT_ENTRY(syn_retries, &xtcp_one, &xtcp_max_retries),
+	XTCP_INT_ENTRY(synack_retries, &xtcp_one, &xtcp_max_retries),
+	XTCP_INT_ENTRY(fin_timeout_ms, &xtcp_one, &xtcp_max_ms),
+	XTCP_INT_ENTRY(rfc1337, &xtcp_zero, &xtcp_one),
+	XTCP_INT_ENTRY(retries2, &xtcp_one, &xtcp_max_retries),
+	XTCP_INT_ENTRY(challenge_ack_limit, &xtcp_zero, NULL),
+	{ }
+};
+
+int xtcp_sysctl_register(struct xtcp_net *xn)
+{
+	struct ctl_table *t;
+	size_t i, n = ARRAY_SIZE(xtcp_sysctl_template);
+
+	t = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
+		    GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	/* The template holds offsets into struct xtcp_sysctl. */
+	for (i = 0; i < n - 1; i++) {
+		t[i].data = (char *)&xn->sysctl + (uintptr_t)t[i].data;
+		if (t[i].extra2 == NULL && t[i].proc_handler == proc_dointvec_minmax)
+			t[i].extra2 = SYSCTL_INT_MAX;
+	}
+	xn->sysctl_hdr = xtcp_register_net_sysctl(xn->net, "net/xtcp", t, n - 1);
+	if (!xn->sysctl_hdr) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void xtcp_sysctl_unregister(struct xtcp_net *xn)
+{
+	struct ctl_table *t;
+
+	if (!xn->sysctl_hdr)
+		return;
+	t = xn->sysctl_hdr->ctl_table_arg;
+	unregister_net_sysctl_table(xn->sysctl_hdr);
+	xn->sysctl_hdr = NULL;
+	kfree(t);
+}

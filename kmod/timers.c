@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-socket timers.
+ *  rtx_timer:  retransmission of SYN, data and FIN (RFC 6298 backoff), the
+ *              persist probe of a zero window, and giving up (ETIMEDOUT).
+ *  sk_timer:   keepalive (dead-peer detection), and the reaper of an
+ *              orphaned FIN-WAIT-2 after net.xtcp.fin_timeout_ms.
+ * A pending timer holds a socket reference (sk_reset_timer). When the user
+ * holds the socket, the timer retries a moment later.
+ */
+#include "hash.h"
+
+static bool xtcp_timer_defer(struct sock *sk, struct timer_list *t)
+{
+	if (!sock_owned_by_user(sk))
+		return false;
+	sk_reset_timer(sk, t, jiffies + XTCP_TIMER_DEFER);
+	return true;
+}
+
+void xtcp_arm_rtx(struct sock *sk, unsigned long when)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->rtx_expires = when;
+	sk_reset_timer(sk, &xs->rtx_timer, when);
+}
+
+/*
+ * Keep the retransmission timer consistent with the queue: running while
+ * anything is unacknowledged (or unsent data waits for a window), stopped
+ * otherwise. Does not restart a running timer.
+ */
+void xtcp_rearm_rtx(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (skb_queue_empty(&sk->sk_write_queue)) {
+		sk_stop_timer(sk, &xs->rtx_timer);
+		return;
+	}
+	if (!timer_pending(&xs->rtx_timer))
+		xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
+			     xs->rto << xs->backoff, XTCP_RTO_MAX));
+}
+
+static u32 xtcp_retry_limit(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		return xs->syn_retries ?: READ_ONCE(xn->sysctl.syn_retries);
+	case TCP_SYN_RECV:
+		return READ_ONCE(xn->sysctl.synack_retries);
+	default:
+		return READ_ONCE(xn->sysctl.retries2);
+	}
+}
+
+/* Give up on the peer: ETIMEDOUT to the application. */
+static void xtcp_write_timeout(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		XTCP_INC_STATS(xn, ATTEMPTFAILS);
+	XTCP_INC_STATS(xn, ABORTONTIMEOUT);
+	xtcp_sk(sk)->close_reason = XTCP_CLOSE_TIMEOUT;
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
+	xtcp_write_queue_purge(sk);
+	xtcp_done(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+}
+
+static void xtcp_retransmit_timer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	if (!head || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+
+	if (head == xs->send_head) {
+		/* Nothing in flight, data waiting: the window is closed.
+		 * Probe it (persist timer), backing off like RTO. */
+		xtcp_send_probe(sk);
+		if (xs->backoff < 15)
+			xs->backoff++;
+		xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
+			     xs->rto << xs->backoff, XTCP_RTO_MAX));
+		return;
+	}
+
+	if (xs->retransmits >= xtcp_retry_limit(sk)) {
+		xtcp_write_timeout(sk);
+		return;
+	}
+	XTCP_INC_STATS(xn, TIMEOUTS);
+	if (sk->sk_state == TCP_SYN_SENT)
+		XTCP_INC_STATS(xn, SYNRETRANS);
+	xtcp_retransmit_head(sk);
+	xs->retransmits++;
+	if (xs->backoff < 15)
+		xs->backoff++;
+	xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
+		     xs->rto << xs->backoff, XTCP_RTO_MAX));
+}
+
+static void xtcp_rtx_timer_fn(struct timer_list *t)
+{
+	struct xtcp_sock *xs = xtcp_timer_container(xs, t, rtx_timer);
+	struct sock *sk = xtcp_to_sk(xs);
+
+	bh_lock_sock(sk);
+	if (!xtcp_timer_defer(sk, t))
+		xtcp_retransmit_timer(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static unsigned long xtcp_keepidle(const struct xtcp_sock *xs)
+{
+	return (xs->keepidle ?: 7200) * HZ;
+}
+
+void xtcp_keepalive_start(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_KEEPOPEN) &&
+	    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		sk_reset_timer(sk, &sk->sk_timer,
+			       jiffies + xtcp_keepidle(xtcp_sk(sk)));
+}
+
+/* SO_KEEPALIVE, from the socket core. */
+void xtcp_set_keepalive(struct sock *sk, int on)
+{
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (on)
+		xtcp_keepalive_start(sk);
+	else if (sk->sk_state != TCP_FIN_WAIT2)
+		sk_stop_timer(sk, &sk->sk_timer);
+}
+
+void xtcp_arm_fin_wait2(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+
+	sk_reset_timer(sk, &sk->sk_timer, jiffies +
+		       msecs_to_jiffies(READ_ONCE(xn->sysctl.fin_timeout_ms)));
+}
+
+/*
+ * RFC 9293 3.8.4 / RFC 1122 4.2.3.6: after keepidle without a segment
+ * from the peer, probe every keepintvl; keepcnt unanswered probes and the
+ * peer is declared dead.
+ */
+static void xtcp_keepalive(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long idle = jiffies - xs->rcv_tstamp;
+	unsigned long intvl = (xs->keepintvl ?: 75) * HZ;
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	if (idle < xtcp_keepidle(xs) && !xs->probes_out) {
+		sk_reset_timer(sk, &sk->sk_timer,
+			       jiffies + xtcp_keepidle(xs) - idle);
+		return;
+	}
+	if (xs->probes_out >= (xs->keepcnt ?: 9)) {
+		xtcp_write_timeout(sk);
+		return;
+	}
+	xs->probes_out++;
+	XTCP_INC_STATS(xtcp_sk_net(sk), KEEPALIVEPROBES);
+	xtcp_send_probe(sk);
+	sk_reset_timer(sk, &sk->sk_timer, jiffies + intvl);
+}
+
+static void xtcp_sk_timer_fn(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+
+	bh_lock_sock(sk);
+	if (xtcp_timer_defer(sk, t))
+		goto out;
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
+		/* An orphan whose peer never sent its FIN. */
+		XTCP_INC_STATS(xtcp_sk_net(sk), FINWAIT2TIMEOUT);
+		xtcp_send_active_reset(sk, GFP_ATOMIC);
+		xtcp_sk(sk)->close_reason = XTCP_CLOSE_TIMEOUT;
+		xtcp_done(sk);
+		goto out;
+	}
+	xtcp_keepalive(sk);
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void xtcp_init_timers(struct sock *sk)
+{
+	timer_setup(&xtcp_sk(sk)->rtx_timer, xtcp_rtx_timer_fn, 0);
+	timer_setup(&sk->sk_timer, xtcp_sk_timer_fn, 0);
+}
+
+void xtcp_clear_timers(struct sock *sk)
+{
+	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
+	sk_stop_timer(sk, &sk->sk_timer);
+}

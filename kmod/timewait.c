@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TIME-WAIT hash. The active closer turns its socket into a small
+ * entry keyed by the 4-tuple that lives net.xtcp.tw_timeout_ms (2*MSL) so
+ * that a retransmitted FIN is still answered and old duplicates cannot
+ * land in a new incarnation of the connection. An entry also occupies its
+ * local port in the bind bucket, which is what makes a client that opens
+ * and closes quickly run out of ports (seed 000).
+ *
+ * References: one while hashed, one while the timer is pending, one per
+ * lookup in progress. Each entry pins the module.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "hash.h"
+#include "timewait.h"
+
+static struct kmem_cache *xtcp_tw_cachep __read_mostly;
+
+static struct xtcp_hbucket *xtcp_tw_bucket(struct xtcp_net *xn,
+					   __be32 laddr, u16 lport,
+					   __be32 raddr, __be16 rport)
+{
+	return xtcp_hbucket(&xn->twhash,
+			    xtcp_tuple_hash(xn->net, laddr, lport, raddr, rport));
+}
+
+void xtcp_tw_put(struct xtcp_tw *tw)
+{
+	if (refcount_dec_and_test(&tw->refcnt)) {
+		kmem_cache_free(xtcp_tw_cachep, tw);
+		module_put(THIS_MODULE);
+	}
+}
+
+/* Out of both tables; drops the tables' reference. Idempotent. */
+static void xtcp_tw_unhash(struct xtcp_tw *tw)
+{
+	struct xtcp_net *xn = xtcp_pernet(read_pnet(&tw->net));
+	struct xtcp_bbucket *bb = xtcp_bbucket(xn, tw->lport);
+	struct xtcp_hbucket *b = xtcp_tw_bucket(xn, tw->laddr, tw->lport,
+						tw->raddr, tw->rport);
+	bool was_hashed;
+
+	spin_lock_bh(&bb->lock);
+	spin_lock(&b->lock);
+	was_hashed = tw->hashed;
+	if (was_hashed) {
+		hlist_del_init(&tw->node);
+		hlist_del_init(&tw->bind_node);
+		tw->hashed = 0;
+	}
+	spin_unlock(&b->lock);
+	spin_unlock_bh(&bb->lock);
+	if (was_hashed) {
+		atomic_dec(&xn->tw_count);
+		xtcp_tw_put(tw);
+	}
+}
+
+static void xtcp_tw_timer_fn(struct timer_list *t)
+{
+	struct xtcp_tw *tw = xtcp_timer_container(tw, t, timer);
+
+	xtcp_tw_unhash(tw);
+	xtcp_tw_put(tw);	/* the timer's reference */
+}
+
+/* Remove an entry before its time; the caller holds a reference. */
+void xtcp_tw_kill(struct xtcp_tw *tw)
+{
+	if (xtcp_timer_delete(&tw->timer))
+		xtcp_tw_put(tw);
+	xtcp_tw_unhash(tw);
+}
+
+unsigned long xtcp_tw_remaining(const struct xtcp_tw *tw)
+{
+	long left = (long)(READ_ONCE(tw->timer.expires) - jiffies);
+
+	return left > 0 ? left : 0;
+}
+
+/*
+ * Called with the socket locked as it enters TIME-WAIT. Inserts the entry
+ * before the caller unhashes the socket, so the 4-tuple is never seen free.
+ * Returns false (the socket simply closes) when max_tw_buckets is reached.
+ */
+bool xtcp_tw_create(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_bbucket *bb;
+	struct xtcp_hbucket *b;
+	struct xtcp_tw *tw;
+
+	if (atomic_read(&xn->tw_count) >= READ_ONCE(xn->sysctl.max_tw_buckets))
+		goto overflow;
+	tw = kmem_cache_alloc(xtcp_tw_cachep, GFP_ATOMIC);
+	if (!tw)
+		goto overflow;
+	__module_get(THIS_MODULE);
+
+	write_pnet(&tw->net, sock_net(sk));
+	tw->laddr = inet->inet_rcv_saddr;
+	tw->raddr = inet->inet_daddr;
+	tw->lport = inet->inet_num;
+	tw->rport = inet->inet_dport;
+	tw->snd_nxt = xs->snd_nxt;
+	tw->rcv_nxt = xs->rcv_nxt;
+	tw->rcv_wnd = xtcp_select_window(sk);
+	tw->rcv_wscale = xs->rcv_wscale;
+	tw->reuse = sk->sk_reuse;
+	tw->bound_dev_if = sk->sk_bound_dev_if;
+	refcount_set(&tw->refcnt, 2);	/* tables + timer */
+	timer_setup(&tw->timer, xtcp_tw_timer_fn, 0);
+
+	bb = xtcp_bbucket(xn, tw->lport);
+	b = xtcp_tw_bucket(xn, tw->laddr, tw->lport, tw->raddr, tw->rport);
+	spin_lock_bh(&bb->lock);
+	spin_lock(&b->lock);
+	hlist_add_head(&tw->bind_node, &bb->tws);
+	hlist_add_head(&tw->node, &b->chain);
+	tw->hashed = 1;
+	atomic_inc(&xn->tw_count);
+	mod_timer(&tw->timer, jiffies +
+		  msecs_to_jiffies(READ_ONCE(xn->sysctl.tw_timeout_ms)));
+	spin_unlock(&b->lock);
+	spin_unlock_bh(&bb->lock);
+	XTCP_INC_STATS(xn, TIMEWAIT);
+	return true;
+
+overflow:
+	XTCP_INC_STATS(xn, TIMEWAITOVERFLOW);
+	return false;
+}
+
+struct xtcp_tw *xtcp_tw_lookup(struct xtcp_net *xn, __be32 raddr,
+			       __be16 rport, __be32 laddr, u16 lport)
+{
+	struct xtcp_hbucket *b = xtcp_tw_bucket(xn, laddr, lport, raddr, rport);
+	struct xtcp_tw *tw, *found = NULL;
+
+	spin_lock_bh(&b->lock);
+	hlist_for_each_entry(tw, &b->chain, node) {
+		if (tw->lport == lport && tw->rport == rport &&
+		    tw->laddr == laddr && tw->raddr == raddr) {
+			refcount_inc(&tw->refcnt);
+			found = tw;
+			break;
+		}
+	}
+	spin_unlock_bh(&b->lock);
+	return found;
+}
+
+static void xtcp_tw_send_ack(struct xtcp_tw *tw)
+{
+	xtcp_send_ctl(read_pnet(&tw->net), tw->laddr, tw->raddr,
+		      htons(tw->lport), tw->rport, tw->snd_nxt, tw->rcv_nxt,
+		      XTCP_F_ACK, tw->rcv_wnd, NULL, 0, tw->bound_dev_if);
+}
+
+/*
+ * A segment for a TIME-WAIT entry (RFC 9293 3.10.7.4 in TIME-WAIT, with
+ * Linux's choices where the RFC leaves room):
+ *  - a retransmitted FIN is acknowledged again and restarts the 2*MSL wait;
+ *  - RST ends the entry exactly at RCV.NXT, unless net.xtcp.rfc1337 is set
+ *    (RFC 1337: TIME-WAIT assassination), then it is ignored;
+ *  - a new SYN above RCV.NXT reuses the 4-tuple (RFC 6191 without
+ *    timestamps): the entry goes and the listener gets the SYN, with an ISN
+ *    past everything the old incarnation sent;
+ *  - anything else that occupies sequence space draws an ACK.
+ */
+enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
+				 u32 *isn_hint)
+{
+	struct xtcp_net *xn = xtcp_pernet(read_pnet(&tw->net));
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->flags & XTCP_F_RST) {
+		if (READ_ONCE(xn->sysctl.rfc1337)) {
+			XTCP_INC_STATS(xn, RSTIGNORED);
+		} else if (cb->seq == tw->rcv_nxt) {
+			XTCP_INC_STATS(xn, TIMEWAITKILLED);
+			xtcp_tw_kill(tw);
+		}
+		return XTCP_TW_DONE;
+	}
+	if ((cb->flags & (XTCP_F_SYN | XTCP_F_ACK)) == XTCP_F_SYN) {
+		if (xtcp_after(cb->seq, tw->rcv_nxt)) {
+			*isn_hint = tw->snd_nxt + 65535 + 2;
+			XTCP_INC_STATS(xn, TIMEWAITRECYCLED);
+			xtcp_tw_kill(tw);
+			return XTCP_TW_SYN;
+		}
+		xtcp_tw_send_ack(tw);
+		return XTCP_TW_DONE;
+	}
+	if ((cb->flags & XTCP_F_FIN) && cb->end_seq == tw->rcv_nxt) {
+		mod_timer_pending(&tw->timer, jiffies +
+			msecs_to_jiffies(READ_ONCE(xn->sysctl.tw_timeout_ms)));
+		xtcp_tw_send_ack(tw);
+		return XTCP_TW_DONE;
+	}
+	if (cb->end_seq != cb->seq || (cb->flags & XTCP_F_SYN))
+		xtcp_tw_send_ack(tw);
+	return XTCP_TW_DONE;
+}
+
+/* Namespace exit: no socket is left, kill every entry and wait for timers. */
+void xtcp_tw_purge(struct xtcp_net *xn)
+{
+	unsigned int i;
+
+	for (i = 0; i <= xn->twhash.mask; i++) {
+		struct xtcp_hbucket *b = &xn->twhash.buckets[i];
+
+		for (;;) {
+			struct xtcp_tw *tw = NULL;
+
+			spin_lock_bh(&b->lock);
+			if (!hlist_empty(&b->chain)) {
+				tw = hlist_entry(b->chain.first, struct xtcp_tw,
+						 node);
+				refcount_inc(&tw->refcnt);
+			}
+			spin_unlock_bh(&b->lock);
+			if (!tw)
+				break;
+			if (xtcp_timer_delete_sync(&tw->timer))
+				xtcp_tw_put(tw);
+			xtcp_tw_unhash(tw);
+			xtcp_tw_put(tw);
+		}
+	}
+}
+
+int xtcp_tw_cache_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct xtcp_tw) > 128);
+	xtcp_tw_cachep = kmem_cache_create("xtcp_timewait",
+					   sizeof(struct xtcp_tw), 0,
+					   SLAB_HWCACHE_ALIGN, NULL);
+	return xtcp_tw_cachep ? 0 : -ENOMEM;
+}
+
+void xtcp_tw_cache_exit(void)
+{
+	kmem_cache_destroy(xtcp_tw_cachep);
+}

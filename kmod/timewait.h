@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A TIME-WAIT entry: what is left of a connection after the active close,
+ * kept small (<= 128 bytes) so that tens of thousands cost little.
+ */
+#ifndef _XTCP_TIMEWAIT_H
+#define _XTCP_TIMEWAIT_H
+
+#include "xtcp.h"
+#include "pernet.h"
+
+struct xtcp_tw {
+	struct hlist_node	node;		/* twhash, by 4-tuple */
+	struct hlist_node	bind_node;	/* bhash, by local port */
+	struct timer_list	timer;
+	possible_net_t		net;
+	__be32			laddr;
+	__be32			raddr;
+	u16			lport;		/* host order */
+	__be16			rport;
+	u32			snd_nxt;
+	u32			rcv_nxt;
+	refcount_t		refcnt;
+	u16			rcv_wnd;	/* unscaled, as advertised */
+	u8			rcv_wscale;
+	u8			reuse:1,
+				hashed:1;
+	int			bound_dev_if;
+};
+
+struct xtcp_tw *xtcp_tw_lookup(struct xtcp_net *xn, __be32 raddr,
+			       __be16 rport, __be32 laddr, u16 lport);
+void xtcp_tw_put(struct xtcp_tw *tw);
+enum xtcp_tw_verdict {
+	XTCP_TW_DONE,		/* segment consumed */
+	XTCP_TW_SYN,		/* a new SYN may reuse the 4-tuple: give it to the listener */
+};
+enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
+				 u32 *isn_hint);
+bool xtcp_tw_create(struct sock *sk);
+void xtcp_tw_kill(struct xtcp_tw *tw);
+void xtcp_tw_purge(struct xtcp_net *xn);
+unsigned long xtcp_tw_remaining(const struct xtcp_tw *tw);
+int xtcp_tw_cache_init(void);
+void xtcp_tw_cache_exit(void);
+
+#endif
