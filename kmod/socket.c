@@ -36,6 +36,7 @@ void xtcp_init_sock(struct sock *sk)
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_protocol = xtcp_ipproto;
 	sk->sk_write_space = xtcp_write_space;
+	sk->sk_backlog_rcv = xtcp_backlog_rcv;
 	sk->sk_allocation = GFP_KERNEL;
 	inet->uc_ttl = -1;
 	inet->mc_ttl = 1;
