@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian packages XTCP needs, only those that are missing.
+#
+#   scripts/deps.sh            install what is missing (needs root)
+#   scripts/deps.sh --check    only report; exit 1 when something is missing
+#
+# To add a package: add one line "name  why" to PACKAGES below.
+set -euo pipefail
+
+PACKAGES='
+linux-image-amd64	the kernel the test VM boots (Debian stock 6.1)
+linux-headers-amd64	headers xtcp.ko is built against (KDIR)
+linux-source-6.1	kselftest_harness.h, kselftest.h and scripts/extract-vmlinux
+qemu-system-x86		the test VM
+busybox-static		the VM initramfs
+cpio			packs the VM initramfs
+kmod			modprobe --show-depends for the initramfs module chain; insmod/rmmod
+xz-utils		unpacks the kernel source tarball and the compressed kernel
+binutils		readelf, used by extract-vmlinux
+gcc			compiles the module, tools and selftests
+libc6-dev		C library headers for tools and selftests
+make			the build
+pkg-config		finds libmnl for the userspace tools
+libmnl-dev		netlink library for the userspace tools
+iproute2		ip netns / veth / tc inside the VM
+python3			test helpers
+util-linux		setsid for the VM console shell
+'
+
+check_only=0
+[ "${1:-}" = "--check" ] && check_only=1
+
+missing=()
+reasons=()
+while IFS=$'\t' read -r pkg why; do
+	[ -n "$pkg" ] || continue
+	why="${why#"${why%%[!$'\t']*}"}"	# strip leading tabs
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	if [ "$status" != "installed" ]; then
+		missing+=("$pkg")
+		reasons+=("$(printf '  %-22s %s' "$pkg" "$why")")
+	fi
+done <<<"$PACKAGES"
+
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "$check_only" = 1 ] && echo "deps: all packages present"
+	exit 0
+fi
+
+echo "deps: missing Debian packages:"
+printf '%s\n' "${reasons[@]}"
+[ "$check_only" = 1 ] && exit 1
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: error: installing packages needs root. Run as root:" >&2
+	echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "deps: apt-get update"
+if ! apt-get update; then
+	echo "deps: error: 'apt-get update' failed (network or apt sources?); cannot install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: apt-get install ${missing[*]}"
+if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
+	echo "deps: error: 'apt-get install' failed for: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installed ${missing[*]}"

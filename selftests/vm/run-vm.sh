@@ -1,0 +1,225 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The XTCP test VM (virtme-style): boots a stock Debian kernel under QEMU with
+# the host's / visible read-only (9p + tmpfs overlay), the same working
+# directory, xtcp.ko loaded and the project's tools on PATH.
+#
+#   run-vm.sh                 interactive root shell (serial console here)
+#   run-vm.sh 'COMMAND...'    run one shell command, exit with its status
+#                             (its stdin is the terminal, or /dev/null when
+#                             run-vm.sh's stdin is not a terminal)
+#   CMD='COMMAND' run-vm.sh   same
+#
+# Environment:
+#   KVER=6.1.0-56-amd64   kernel version (default: newest /boot/vmlinuz-6.1.*)
+#   KERNEL=<version>      same as KVER (selects another installed kernel)
+#   KERNEL_IMAGE=path     boot this image (bzImage or vmlinux) instead
+#   KERNEL_MODDIR=path    its module tree (default /lib/modules/$KVER)
+#   XTCP_NOLOAD=1         do not insmod build/module/xtcp.ko
+#   VM_TIMEOUT=600        seconds before a hung guest is killed (command
+#                         mode; interactive mode has none unless set)
+#   VM_ACCEL=auto|tcg|kvm auto: KVM only if a short probe boot proves it works
+#   VM_SMP=2 VM_MEM=2G    guest size
+#   VM_APPEND='...'       extra kernel command line
+#   VM_KEEP=1             keep the run directory (status, dmesg) in build/vm
+#
+# Logs: build/vm/console-<time>.log (kernel serial console, full loglevel),
+# build/vm/output-<time>.log (the command's terminal output); console.log and
+# output.log point to the latest. After every run the console log is scanned
+# for kernel splats (scan-splats.sh); any splat fails the run.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$here/../.." && pwd)
+B=${XTCP_BUILD:-$TOP/build}
+VMB=$B/vm
+mkdir -p "$VMB"
+
+msg() { echo "xtcp-vm: $*" >&2; }
+die() { msg "error: $*"; exit 1; }
+
+# ---- what to run -----------------------------------------------------------
+if [ $# -gt 0 ]; then
+	CMD="$*"
+fi
+CMD=${CMD:-}
+mode=shell
+[ -n "$CMD" ] && mode=cmd
+if [ "$mode" = cmd ]; then
+	timeout_s=${VM_TIMEOUT:-600}
+else
+	timeout_s=${VM_TIMEOUT:-0}
+fi
+
+# ---- the kernel ------------------------------------------------------------
+KVER=${KERNEL:-${KVER:-}}
+if [ -z "$KVER" ]; then
+	KVER=$(ls -1 /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)
+	[ -n "$KVER" ] || die "no /boot/vmlinuz-6.1.*-amd64: run 'make deps' (linux-image-amd64)"
+fi
+KERNEL_MODDIR=${KERNEL_MODDIR:-/lib/modules/$KVER}
+
+case "$TOP" in
+*[[:space:]]*) die "the project path '$TOP' contains white space; the VM cannot pass it" ;;
+esac
+
+if [ -n "${KERNEL_IMAGE:-}" ]; then
+	[ -f "$KERNEL_IMAGE" ] || die "KERNEL_IMAGE=$KERNEL_IMAGE does not exist"
+	image=$KERNEL_IMAGE
+else
+	bz=/boot/vmlinuz-$KVER
+	[ -f "$bz" ] || die "no $bz: is kernel $KVER installed? (make deps / apt-get install linux-image-$KVER)"
+	# Debian's bzImage is xz-compressed: decompressing it costs ~3 s per boot
+	# under TCG. An uncompressed vmlinux boots through its PVH entry instead.
+	image=$VMB/vmlinux-$KVER
+	if [ ! -f "$image" ] || [ "$bz" -nt "$image" ]; then
+		"$TOP/scripts/linux-src-files.sh" "$B" >&2 || true
+		if [ -x "$B/scripts/extract-vmlinux" ] &&
+		   "$B/scripts/extract-vmlinux" "$bz" >"$image.tmp" 2>/dev/null &&
+		   readelf -n "$image.tmp" 2>/dev/null | grep -q 'Xen'; then
+			mv "$image.tmp" "$image"
+		else
+			rm -f "$image.tmp"
+			msg "note: cannot extract an uncompressed PVH vmlinux; booting $bz (slower)"
+			image=$bz
+		fi
+	fi
+fi
+
+# ---- the initramfs ---------------------------------------------------------
+initrd=$VMB/initramfs-$KVER.cpio
+if [ ! -f "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ] ||
+   [ "$here/initramfs-init" -nt "$initrd" ] || [ /bin/busybox -nt "$initrd" ] ||
+   { [ -f "$KERNEL_MODDIR/modules.dep" ] && [ "$KERNEL_MODDIR/modules.dep" -nt "$initrd" ]; }; then
+	"$here/mkinitramfs.sh" "$KVER" "$KERNEL_MODDIR" "$initrd" ||
+		die "building the initramfs failed"
+fi
+
+# ---- QEMU ------------------------------------------------------------------
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: run 'make deps'"
+
+qemu_base=(qemu-system-x86_64 -nodefaults -no-user-config -M pc -cpu max
+	-smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" -display none -vga none -nic none
+	-monitor none -no-reboot -kernel "$image" -initrd "$initrd"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+cmdline="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic_on_oops=0 no_timer_check random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd xtcp_top=$TOP"
+cmdline=${cmdline/ oops=panic_on_oops=0/}
+
+# KVM only when a short probe boot proves it works (nested KVM can hang).
+probe_kvm() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	local key cache=$VMB/kvm-probe
+	key="$(qemu-system-x86_64 --version | head -n1) $(uname -r) $(stat -c %Y "$image") $(stat -c %Y "$initrd")"
+	if [ -f "$cache" ] && [ "$(head -n1 "$cache")" = "$key" ]; then
+		[ "$(sed -n 2p "$cache")" = ok ]
+		return
+	fi
+	msg "probing KVM (10 s at most, once)..."
+	local rc=0
+	timeout -k 2 10 "${qemu_base[@]}" -accel kvm -serial none \
+		-append "console=ttyS0 panic=-1 xtcp_probe=1 xtcp_top=$TOP" \
+		</dev/null >/dev/null 2>&1 || rc=$?
+	if [ "$rc" = 85 ]; then
+		printf '%s\nok\n' "$key" >"$cache"
+		return 0
+	fi
+	printf '%s\nbroken (probe exit %s)\n' "$key" "$rc" >"$cache"
+	msg "KVM does not work here (probe exit $rc): using TCG"
+	return 1
+}
+
+case "${VM_ACCEL:-auto}" in
+tcg)  accel=(-accel tcg,thread=multi); accel_name=tcg ;;
+kvm)  accel=(-accel kvm); accel_name=kvm ;;
+auto) if probe_kvm; then accel=(-accel kvm); accel_name=kvm
+      else accel=(-accel tcg,thread=multi); accel_name=tcg; fi ;;
+*)    die "VM_ACCEL must be auto, tcg or kvm" ;;
+esac
+
+# ---- the run directory (a writable 9p share, same path in the guest) --------
+stamp=$(date +%Y%m%d-%H%M%S)
+run=$(mktemp -d "$VMB/run-$stamp-XXXX")
+cleanup() { [ "${VM_KEEP:-0}" = 1 ] || rm -rf "$run"; }
+trap cleanup EXIT
+rows= cols=
+if [ -t 0 ] && sz=$(stty size 2>/dev/null); then
+	rows=${sz% *} cols=${sz#* }
+fi
+{
+	printf 'VM_MODE=%q\n' "$mode"
+	printf 'VM_CWD=%q\n' "$PWD"
+	printf 'VM_TERM=%q\n' "${TERM:-linux}"
+	printf 'VM_ROWS=%q\n' "$rows"
+	printf 'VM_COLS=%q\n' "$cols"
+	printf 'XTCP_NOLOAD=%q\n' "${XTCP_NOLOAD:-0}"
+	if [ -t 0 ]; then echo VM_STDIN_TTY=1; else echo VM_STDIN_TTY=0; fi
+} >"$run/env"
+[ "$mode" = cmd ] && printf '%s\n' "$CMD" >"$run/cmd"
+
+console_log=$VMB/console-$stamp.log
+output_log=$VMB/output-$stamp.log
+ln -sfn "$(basename "$console_log")" "$VMB/console.log"
+ln -sfn "$(basename "$output_log")" "$VMB/output.log"
+# Keep the 20 newest logs of each kind.
+for kind in console output; do
+	ls -1t "$VMB"/$kind-*.log 2>/dev/null | tail -n +21 | xargs -r rm -f || true
+done
+
+signal=on
+[ "$mode" = shell ] && signal=off	# Ctrl-C goes to the guest's shell
+
+qemu=("${qemu_base[@]}" "${accel[@]}"
+	-append "$cmdline xtcp_run=$run ${VM_APPEND:-}"
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev local,id=xtcprun,path="$run",security_model=none,multidevs=remap
+	-device virtio-9p-pci,fsdev=xtcprun,mount_tag=xtcprun
+	-chardev file,id=con,path="$console_log"
+	-serial chardev:con
+	-chardev stdio,id=io,signal=$signal,logfile="$output_log"
+	-serial chardev:io)
+
+[ "$mode" = shell ] && msg "booting $KVER ($accel_name); the shell's 'exit' powers off"
+saved_tty=
+[ -t 0 ] && saved_tty=$(stty -g 2>/dev/null || true)
+start=$(date +%s.%N)
+rc=0
+if [ "$timeout_s" -gt 0 ] 2>/dev/null; then
+	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" || rc=$?
+else
+	"${qemu[@]}" || rc=$?
+fi
+end=$(date +%s.%N)
+[ -n "$saved_tty" ] && stty "$saved_tty" 2>/dev/null || true
+elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+
+# ---- the verdict -----------------------------------------------------------
+status=
+[ -f "$run/status" ] && status=$(cat "$run/status")
+result=0
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	msg "FAILED: TIMEOUT: the guest was still running after VM_TIMEOUT=${timeout_s}s; killed it"
+	msg "        (last kernel messages in $console_log)"
+	tail -n 5 "$console_log" | tr -d '\r' | sed 's/^/  | /' >&2
+	result=124
+elif [ -z "$status" ]; then
+	msg "FAILED: the guest stopped without reporting a status (QEMU exit $rc; kernel panic or crash?)"
+	tail -n 20 "$console_log" | tr -d '\r' | sed 's/^/  | /' >&2
+	result=1
+elif [ "$status" = insmod-failed ]; then
+	msg "FAILED: xtcp.ko could not be loaded in the VM (see above; XTCP_NOLOAD=1 skips loading)"
+	result=1
+else
+	result=$status
+fi
+
+if ! "$here/scan-splats.sh" "$console_log" >&2; then
+	msg "the full console log: $console_log"
+	[ "$result" != 0 ] || result=1
+fi
+
+# Boot-to-command time, from the guest's own mark in the console log.
+t_cmd=$(tr -d '\r' <"$console_log" | sed -n 's/^\[ *\([0-9.]*\)\] xtcp-vm: running.*/\1/p' | head -n1)
+echo "kver=$KVER accel=$accel_name boot_to_command=${t_cmd:-?}s wall=${elapsed}s status=${status:-none} result=$result" >"$VMB/last-run"
+[ "${VM_VERBOSE:-0}" = 1 ] && msg "$(cat "$VMB/last-run")"
+exit "$result"
