@@ -11,6 +11,7 @@
 #include "xtcp.h"
 #include "pernet.h"
 #include "timewait.h"
+#include "diag.h"
 
 int xtcp_family = AF_XTCP;
 module_param_named(family, xtcp_family, int, 0444);
@@ -70,13 +71,18 @@ static int __init xtcp_init(void)
 		err = -EBUSY;
 		goto out_pernet;
 	}
-	err = xtcp_socket_init();
+	err = xtcp_diag_init();
 	if (err)
 		goto out_proto;
+	err = xtcp_socket_init();
+	if (err)
+		goto out_diag;
 	pr_info("xtcp: loaded, family %d, IP protocol %d\n", xtcp_family,
 		xtcp_ipproto);
 	return 0;
 
+out_diag:
+	xtcp_diag_exit();
 out_proto:
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ipproto);
 	synchronize_net();
@@ -92,6 +98,7 @@ out_tw:
 static void __exit xtcp_exit(void)
 {
 	xtcp_socket_exit();
+	xtcp_diag_exit();
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ipproto);
 	synchronize_net();
 	xtcp_pernet_exit();

@@ -37,6 +37,7 @@
 	X(SYNRETRANS,		"SynRetrans")				\
 	X(SYNACKRETRANS,	"SynAckRetrans")			\
 	X(TIMEWAIT,		"TimeWait")				\
+	X(CURRTIMEWAIT,		"CurrTimeWait")				\
 	X(TIMEWAITOVERFLOW,	"TimeWaitOverflow")			\
 	X(TIMEWAITRECYCLED,	"TimeWaitRecycled")			\
 	X(TIMEWAITKILLED,	"TimeWaitKilled")			\

@@ -8,6 +8,7 @@
  */
 #include "hash.h"
 #include "timewait.h"
+#include "diag.h"
 
 static const char *const xtcp_state_names[] = {
 	[TCP_ESTABLISHED]	= "ESTAB",
@@ -37,6 +38,7 @@ void xtcp_set_state(struct sock *sk, int state)
 
 	if (old == state)
 		return;
+	xtcp_event_state(sk, old, state);
 	if (state == TCP_ESTABLISHED)
 		XTCP_INC_STATS(xn, CURRESTAB);
 	else if (old == TCP_ESTABLISHED)

@@ -19,6 +19,9 @@ long xtcp_mib_read(struct xtcp_net *xn, int field)
 	long sum = 0;
 	int cpu;
 
+	/* A gauge: TIME-WAIT entries alive now. */
+	if (field == XTCP_MIB_CURRTIMEWAIT)
+		return atomic_read(&xn->tw_count);
 	for_each_possible_cpu(cpu)
 		sum += per_cpu_ptr(xn->mib, cpu)->mibs[field];
 	return sum;

@@ -23,6 +23,7 @@
 #include <linux/jhash.h>
 #include <net/route.h>
 #include "hash.h"
+#include "diag.h"
 
 struct xtcp_request {
 	struct hlist_node	node;
@@ -419,6 +420,53 @@ int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 discard:
 	kfree_skb(skb);
 	return 0;
+}
+
+/*
+ * diag.c: visit the SYN queue of a listener read-only, skipping the first
+ * *pos entries. The caller owns the listener (lock_sock). *pos counts the
+ * entries @fn accepted (returned 0); a non-zero return stops the walk and
+ * is returned.
+ */
+int xtcp_synq_diag_walk(struct sock *sk, unsigned int *pos,
+			int (*fn)(const struct xtcp_req_diag *rd, void *arg),
+			void *arg)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+	unsigned int i, n = 0;
+	int err;
+
+	if (!lq->req_hash)
+		return 0;
+	for (i = 0; i <= lq->req_mask; i++) {
+		struct xtcp_request *req;
+
+		hlist_for_each_entry(req, &lq->req_hash[i], node) {
+			struct xtcp_req_diag rd = {
+				.laddr = req->laddr,
+				.raddr = req->raddr,
+				.lport = req->lport,
+				.rport = req->rport,
+				.retrans = req->retrans,
+				.timer_pending = timer_pending(&req->timer),
+				.expires = READ_ONCE(req->timer.expires),
+				.iif = req->iif,
+			};
+
+			if (n++ < *pos)
+				continue;
+			err = fn(&rd, arg);
+			if (err)
+				return err;
+			(*pos)++;
+		}
+	}
+	return 0;
+}
+
+unsigned int xtcp_synq_diag_limit(struct sock *sk)
+{
+	return xtcp_synq_limit(sk);
 }
 
 int xtcp_synq_init(void)

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include "hash.h"
 #include "timewait.h"
+#include "diag.h"
 
 static struct kmem_cache *xtcp_tw_cachep __read_mostly;
 
@@ -53,6 +54,7 @@ static void xtcp_tw_unhash(struct xtcp_tw *tw)
 	spin_unlock(&b->lock);
 	spin_unlock_bh(&bb->lock);
 	if (was_hashed) {
+		xtcp_event_tw_gone(tw);
 		atomic_dec(&xn->tw_count);
 		xtcp_tw_put(tw);
 	}
@@ -115,6 +117,7 @@ bool xtcp_tw_create(struct sock *sk)
 	tw->bound_dev_if = sk->sk_bound_dev_if;
 	refcount_set(&tw->refcnt, 2);	/* tables + timer */
 	timer_setup(&tw->timer, xtcp_tw_timer_fn, 0);
+	xtcp_event_tw_create(sk, tw);	/* sets tw->cookie */
 
 	bb = xtcp_bbucket(xn, tw->lport);
 	b = xtcp_tw_bucket(xn, tw->laddr, tw->lport, tw->raddr, tw->rport);

@@ -14,6 +14,7 @@ struct xtcp_tw {
 	struct hlist_node	bind_node;	/* bhash, by local port */
 	struct timer_list	timer;
 	possible_net_t		net;
+	u64			cookie;		/* the socket's, for diag and events */
 	__be32			laddr;
 	__be32			raddr;
 	u16			lport;		/* host order */

@@ -184,6 +184,7 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		    char __user *optval, int __user *optlen);
+void xtcp_get_info(struct sock *sk, struct xtcp_info *info);	/* also diag.c */
 
 /* socket.c */
 int xtcp_socket_init(void);

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the C selftests: two network namespaces joined by a
+ * veth pair ("host A" 10.0.0.1, "host B" 10.0.0.2), sockets created in
+ * either of them from one process (setns() before socket(); a socket keeps
+ * its namespace), the XTCP counters of a namespace, and raw XTCP segments
+ * for injecting what a misbehaving or hostile peer would send.
+ */
+#ifndef XTCP_LIB_H
+#define XTCP_LIB_H
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/xtcp.h>
+
+#define IP_A "10.0.0.1"
+#define IP_B "10.0.0.2"
+
+static int xt_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc == -1 || !WIFEXITED(rc))
+		return -1;
+	return WEXITSTATUS(rc);
+}
+
+static long xt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void xt_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Names unique to this test process, so tests never share namespaces. */
+static void xt_ns_names(char *a, char *b, size_t n)
+{
+	snprintf(a, n, "xa%d", getpid());
+	snprintf(b, n, "xb%d", getpid());
+}
+
+static int xt_ns_pair_create(const char *a, const char *b)
+{
+	return xt_run("set -e; IP=/usr/sbin/ip; "
+		      "$IP netns add %s; $IP netns add %s; "
+		      "$IP link add va netns %s type veth peer name vb netns %s; "
+		      "$IP -n %s addr add " IP_A "/24 dev va; "
+		      "$IP -n %s addr add " IP_B "/24 dev vb; "
+		      "$IP -n %s link set va up; $IP -n %s link set lo up; "
+		      "$IP -n %s link set vb up; $IP -n %s link set lo up",
+		      a, b, a, b, a, b, a, a, b, b);
+}
+
+static void xt_ns_pair_destroy(const char *a, const char *b)
+{
+	xt_run("/usr/sbin/ip netns del %s 2>/dev/null; /usr/sbin/ip netns del %s 2>/dev/null",
+	       a, b);
+}
+
+/* Run fn in namespace ns (this thread), then come back. */
+static int xt_enter(const char *ns)
+{
+	char path[128];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return rc;
+}
+
+static int xt_home_fd = -1;
+
+static void xt_leave(void)
+{
+	if (xt_home_fd < 0)
+		return;
+	if (setns(xt_home_fd, CLONE_NEWNET))
+		perror("setns home");
+}
+
+static void xt_remember_home(void)
+{
+	if (xt_home_fd < 0)
+		xt_home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+static int xt_socket_in(const char *ns, int domain, int type, int proto)
+{
+	int fd, saved;
+
+	xt_remember_home();
+	if (xt_enter(ns))
+		return -1;
+	fd = socket(domain, type, proto);
+	saved = errno;
+	xt_leave();
+	errno = saved;
+	return fd;
+}
+
+static int xt_xsock(const char *ns)
+{
+	return xt_socket_in(ns, AF_XTCP, SOCK_STREAM, 0);
+}
+
+static struct sockaddr_in xt_sin(const char *ip, int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	return sin;
+}
+
+static int xt_bind(int fd, const char *ip, int port)
+{
+	struct sockaddr_in sin = xt_sin(ip, port);
+
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+static int xt_set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* A listener in ns on ip:port; -1 on failure. */
+static int xt_listen(const char *ns, const char *ip, int port, int backlog,
+		     int reuse)
+{
+	int fd = xt_xsock(ns);
+
+	if (fd < 0)
+		return -1;
+	if (reuse)
+		xt_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (xt_bind(fd, ip, port) || listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Blocking connect from ns; the fd, or -errno. */
+static int xt_connect(const char *ns, const char *ip, int port)
+{
+	struct sockaddr_in sin = xt_sin(ip, port);
+	int fd = xt_xsock(ns), err;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static int xt_connect_nb(int fd, const char *ip, int port)
+{
+	struct sockaddr_in sin = xt_sin(ip, port);
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? -errno : 0;
+}
+
+static int xt_state(int fd)
+{
+	struct xtcp_info info;
+	socklen_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (getsockopt(fd, SOL_XTCP, XTCP_INFO, &info, &len))
+		return -errno;
+	return info.xtcpi_state;
+}
+
+/* Poll the socket's state until it is @state or @ms pass. */
+static int xt_wait_state(int fd, int state, long ms)
+{
+	long end = xt_now_ms() + ms;
+	int s;
+
+	do {
+		s = xt_state(fd);
+		if (s == state)
+			return s;
+		xt_sleep_ms(5);
+	} while (xt_now_ms() < end);
+	return s;
+}
+
+static int xt_sock_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return -1;
+	return err;
+}
+
+static int xt_getport(int fd, int peer)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int rc = peer ? getpeername(fd, (struct sockaddr *)&sin, &len) :
+			getsockname(fd, (struct sockaddr *)&sin, &len);
+
+	return rc ? -errno : ntohs(sin.sin_port);
+}
+
+/* One XTCP counter of namespace ns, from /proc/net/xtcp/snmp. */
+static long xt_counter(const char *ns, const char *name)
+{
+	char names[4096], values[4096], *n, *v, *sn, *sv;
+	long val = -1;
+	FILE *f;
+
+	xt_remember_home();
+	if (xt_enter(ns))
+		return -1;
+	f = fopen("/proc/net/xtcp/snmp", "r");
+	xt_leave();
+	if (!f)
+		return -1;
+	if (!fgets(names, sizeof(names), f) || !fgets(values, sizeof(values), f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = strtok_r(names, " \n", &sn);
+	v = strtok_r(values, " \n", &sv);
+	while (n && v) {
+		if (!strcmp(n, name)) {
+			val = atol(v);
+			break;
+		}
+		n = strtok_r(NULL, " \n", &sn);
+		v = strtok_r(NULL, " \n", &sv);
+	}
+	return val;
+}
+
+/* Write a sysctl from C: 0 or the errno of the write. */
+static int xt_sysctl_errno(const char *ns, const char *name, const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/xtcp/%s", name);
+	xt_remember_home();
+	if (xt_enter(ns))
+		return -1;
+	fd = open(path, O_WRONLY);
+	xt_leave();
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int xt_sysctl(const char *ns, const char *name, const char *val)
+{
+	return xt_run("/usr/sbin/ip netns exec %s sh -c 'echo %s > /proc/sys/net/xtcp/%s'",
+		      ns, val, name);
+}
+
+/* tc netem on the veth end of a namespace ("va" in A, "vb" in B). */
+static int xt_netem(const char *ns, const char *dev, const char *args)
+{
+	return xt_run("/usr/sbin/ip netns exec %s /usr/sbin/tc qdisc replace dev %s root netem %s",
+		      ns, dev, args);
+}
+
+/* Wait until fd is readable (or hung up) for at most ms. */
+static int xt_wait_readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 ? p.revents : 0;
+}
+
+/* ---- raw XTCP segments ------------------------------------------------ */
+
+static uint16_t xt_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t xt_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+/* The checksum over the pseudo-header (RFC 9293 3.1, protocol 253). */
+static uint16_t xt_checksum(const char *src, const char *dst,
+			    const void *seg, size_t len)
+{
+	struct in_addr s, d;
+	uint32_t sum = 0;
+
+	inet_pton(AF_INET, src, &s);
+	inet_pton(AF_INET, dst, &d);
+	sum = xt_csum_add(sum, &s, 4);
+	sum = xt_csum_add(sum, &d, 4);
+	sum += XTCP_IPPROTO_DEFAULT;
+	sum += len;
+	sum = xt_csum_add(sum, seg, len);
+	return htons(xt_csum_fold(sum));
+}
+
+struct xt_seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t window;
+	const void *opts;	/* appended after the header */
+	int optlen;
+	const void *data;
+	int datalen;
+	int doff_words;		/* 0: computed */
+	int bad_csum;
+	int trunc;		/* send only this many bytes, 0: all */
+	int spoof;		/* IPPROTO_RAW socket: we write the IP header */
+};
+
+static int xt_raw_send(int raw, const char *src, const char *dst,
+		       const struct xt_seg *s)
+{
+	uint8_t pkt[2048 + 20], *buf = pkt + 20;
+	struct xtcphdr *th = (struct xtcphdr *)buf;
+	struct sockaddr_in to = xt_sin(dst, 0);
+	int len = sizeof(*th) + s->optlen + s->datalen;
+
+	memset(pkt, 0, sizeof(pkt));
+	th->source = htons(s->sport);
+	th->dest = htons(s->dport);
+	th->seq = htonl(s->seq);
+	th->ack_seq = htonl(s->ack);
+	th->doff_res = (s->doff_words ? s->doff_words :
+			(int)(sizeof(*th) + s->optlen) / 4) << 4;
+	th->flags = s->flags;
+	th->window = htons(s->window);
+	if (s->optlen)
+		memcpy(buf + sizeof(*th), s->opts, s->optlen);
+	if (s->datalen)
+		memcpy(buf + sizeof(*th) + s->optlen, s->data, s->datalen);
+	th->check = xt_checksum(src, dst, buf, len);
+	if (s->bad_csum)
+		th->check ^= htons(0x5a5a);
+	if (s->trunc)
+		len = s->trunc;
+	if (s->spoof) {
+		/* Any source address we like: the kernel sends it as is. */
+		struct iphdr *iph = (struct iphdr *)pkt;
+
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->ttl = 64;
+		iph->protocol = XTCP_IPPROTO_DEFAULT;
+		iph->tot_len = htons(20 + len);
+		inet_pton(AF_INET, src, &iph->saddr);
+		inet_pton(AF_INET, dst, &iph->daddr);
+		buf = pkt;
+		len += 20;
+	}
+	return sendto(raw, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) == len ? 0 : -1;
+}
+
+/* Next XTCP segment seen by a raw socket (IP header stripped), or -1. */
+static int xt_raw_recv(int raw, struct xtcphdr *th, struct in_addr *from,
+		       int ms)
+{
+	uint8_t buf[70000];
+	struct iphdr *iph = (struct iphdr *)buf;
+	ssize_t n;
+
+	if (!(xt_wait_readable(raw, ms) & POLLIN))
+		return -1;
+	n = recv(raw, buf, sizeof(buf), 0);
+	if (n < (ssize_t)(sizeof(*iph) + sizeof(*th)))
+		return -1;
+	memcpy(th, buf + iph->ihl * 4, sizeof(*th));
+	if (from)
+		from->s_addr = iph->saddr;
+	return 0;
+}
+
+#endif /* XTCP_LIB_H */
