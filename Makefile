@@ -7,6 +7,10 @@ TOP   := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 B     := $(TOP)/build
 
 # The kernel the VM boots, and the headers the module is built against.
+# KERNEL=<version> selects another installed kernel.
+ifneq ($(KERNEL),)
+KVER  := $(KERNEL)
+endif
 KVER  ?= $(shell ls -1 /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)
 KDIR  ?= /lib/modules/$(KVER)/build
 
@@ -28,3 +32,48 @@ $(MODDIR)/xtcp.ko: $(KMOD_SRCS) $(TOP)/Kbuild $(wildcard $(TOP)/uapi/linux/*.h)
 
 clean:
 	rm -rf $(B)
+
+# ---------------------------------------------------------------------------
+# Tools, selftests, dependencies, the test VM, check and demo.
+# (scripts/, selftests/, userspace-tools/; see README.md and docs/vm.md)
+#   make deps                 install missing Debian packages (scripts/deps.sh)
+#   make tools                userspace-tools/*.c -> build/tools/
+#   make selftests            selftests/*.c, *.sh  -> build/selftests/
+#   make vm [CMD='...']       shell (or one command) in the test VM
+#   make check                build, then every selftest in the VM
+#   make demo                 the demo (userspace-tools/demo.sh) in the VM
+# KERNEL=<version> selects another installed kernel; KERNEL_IMAGE=path boots
+# an image built elsewhere (give KDIR= for its headers). VM_TIMEOUT=seconds.
+# ---------------------------------------------------------------------------
+RUNVM := $(TOP)/selftests/vm/run-vm.sh
+# The command, unexpanded by make and quoted for the shell.
+VMCMD  = '$(subst ','\'',$(value CMD))'
+
+.PHONY: deps tools selftests vm check demo _vm _check _demo
+all: tools selftests
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+tools:
+	@$(MAKE) --no-print-directory -C $(TOP)/userspace-tools B=$(B)
+
+selftests:
+	@$(MAKE) --no-print-directory -C $(TOP)/selftests B=$(B)
+
+# vm, check and demo install what is missing first, then go on in a fresh
+# make, so that KVER/KDIR are computed after the kernel packages are there.
+vm: deps
+	@$(MAKE) --no-print-directory _vm
+_vm: module tools selftests
+	@KVER=$(KVER) CMD=$(VMCMD) $(RUNVM)
+
+check: deps
+	@$(MAKE) --no-print-directory _check
+_check:
+	@KVER=$(KVER) KDIR=$(KDIR) MAKE=$(MAKE) $(TOP)/scripts/check.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory _demo
+_demo: module tools
+	@KVER=$(KVER) $(RUNVM) $(TOP)/userspace-tools/demo.sh

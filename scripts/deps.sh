@@ -25,6 +25,8 @@ pkg-config		finds libmnl for the userspace tools
 libmnl-dev		netlink library for the userspace tools
 iproute2		ip netns / veth / tc inside the VM
 python3			test helpers
+iputils-ping		ping between the test namespaces
+file			checks that busybox is the static build
 util-linux		setsid for the VM console shell
 '
 

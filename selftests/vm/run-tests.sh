@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side selftest runner: runs every test in build/selftests (C
+# kselftest_harness programs and TAP shell scripts, in name order; helpers/
+# is not run), prints kselftest-style TAP (each test's own TAP indented with
+# "# ") and closes with a machine-readable totals line for the host:
+#   xtcp-selftests: passed=N failed=N skipped=N
+# Counts are per test case (each "ok"/"not ok" line of a test's TAP). A test
+# that exits non-zero without reporting a failing case, or reports nothing,
+# counts one failure; a test that exits 4 (KSFT_SKIP) with no cases, one skip.
+#
+#   run-tests.sh [NAME...]     (default: all; NAME as in build/selftests)
+#   XTCP_TEST_TIMEOUT=300      seconds per test program
+set -u
+
+TOP=${XTCP_TOP:-$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)}
+DIR=$TOP/build/selftests
+per_test_timeout=${XTCP_TEST_TIMEOUT:-300}
+
+tests=()
+if [ $# -gt 0 ]; then
+	for n in "$@"; do tests+=("$DIR/$(basename "$n")"); done
+else
+	for t in "$DIR"/*; do
+		[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
+	done
+fi
+
+kmsg() { echo "xtcp-selftests: $*" >/dev/kmsg 2>/dev/null || true; }
+
+passed=0 failed=0 skipped=0
+skips=() failures=()
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+n=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$t")
+	echo "# selftests: xtcp: $name"
+	kmsg "start $name"
+	out=$(mktemp)
+	start=$(date +%s)
+	rc=0
+	(cd "$TOP" && timeout -k 10 "$per_test_timeout" "$t") 2>&1 </dev/null | tee "$out" | sed -u 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - start))
+	kmsg "end $name rc=$rc"
+
+	# Top-level results of the test's own TAP (not indented).
+	p=$(grep -cE '^ok [0-9]+' "$out" | head -n1); p=${p:-0}
+	f=$(grep -cE '^not ok [0-9]+' "$out"); f=${f:-0}
+	s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$out"); s=${s:-0}
+	p=$((p - s))
+	while IFS= read -r line; do
+		skips+=("$name: ${line#ok }")
+	done < <(grep -E '^ok [0-9]+.*# *SKIP' "$out")
+	while IFS= read -r line; do
+		failures+=("$name: ${line#not ok }")
+	done < <(grep -E '^not ok [0-9]+' "$out")
+
+	verdict=ok
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		failures+=("$name: TIMEOUT after ${per_test_timeout}s")
+		f=$((f + 1)); verdict="not ok"; why="timed out after ${per_test_timeout}s"
+	elif [ "$rc" = 4 ] && [ $((p + f + s)) = 0 ]; then
+		reason=$(sed -n 's/^1\.\.0 *# *SKIP *//p' "$out" | head -n1)
+		skips+=("$name: ${reason:-skipped (exit 4)}")
+		s=1; why="skipped: ${reason:-exit 4}"
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$f" = 0 ]; then
+		failures+=("$name: exited with status $rc without a failing case")
+		f=$((f + 1)); verdict="not ok"; why="exit status $rc"
+	elif [ $((p + f + s)) = 0 ]; then
+		failures+=("$name: reported no results")
+		f=1; verdict="not ok"; why="no results"
+	elif [ "$f" -gt 0 ]; then
+		verdict="not ok"; why="$f failed"
+	else
+		why="$p passed${s:+, $s skipped}"
+	fi
+	[ "$s" = 0 ] && [ "$verdict" = ok ] && why="$p passed"
+	echo "$verdict $n selftests: xtcp: $name # $why (${secs}s)"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	rm -f "$out"
+done
+
+for x in "${skips[@]+"${skips[@]}"}"; do echo "# SKIPPED $x"; done
+for x in "${failures[@]+"${failures[@]}"}"; do echo "# FAILED $x"; done
+echo "xtcp-selftests: passed=$passed failed=$failed skipped=$skipped"
+[ "$failed" = 0 ]
