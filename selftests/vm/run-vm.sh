@@ -21,7 +21,7 @@
 #   VM_ACCEL=auto|tcg|kvm auto: KVM only if a short probe boot proves it works
 #   VM_SMP=2 VM_MEM=2G    guest size
 #   VM_APPEND='...'       extra kernel command line
-#   VM_KEEP=1             keep the run directory (status, dmesg) in build/vm
+#   VM_KEEP=1             keep the run directory (env, cmd, status) in build/vm
 #
 # Logs: build/vm/console-<time>.log (kernel serial console, full loglevel),
 # build/vm/output-<time>.log (the command's terminal output); console.log and
@@ -102,14 +102,13 @@ qemu_base=(qemu-system-x86_64 -nodefaults -no-user-config -M pc -cpu max
 	-smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" -display none -vga none -nic none
 	-monitor none -no-reboot -kernel "$image" -initrd "$initrd"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
-cmdline="console=ttyS0,115200 loglevel=7 panic=-1 oops=panic_on_oops=0 no_timer_check random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd xtcp_top=$TOP"
-cmdline=${cmdline/ oops=panic_on_oops=0/}
+cmdline="console=ttyS0,115200 loglevel=7 printk.devkmsg=on panic=-1 no_timer_check random.trust_cpu=on i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd xtcp_top=$TOP"
 
 # KVM only when a short probe boot proves it works (nested KVM can hang).
 probe_kvm() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	local key cache=$VMB/kvm-probe
-	key="$(qemu-system-x86_64 --version | head -n1) $(uname -r) $(stat -c %Y "$image") $(stat -c %Y "$initrd")"
+	key="$(qemu-system-x86_64 --version | head -n1) host=$(uname -r) image=$image"
 	if [ -f "$cache" ] && [ "$(head -n1 "$cache")" = "$key" ]; then
 		[ "$(sed -n 2p "$cache")" = ok ]
 		return
@@ -145,13 +144,15 @@ rows= cols=
 if [ -t 0 ] && sz=$(stty size 2>/dev/null); then
 	rows=${sz% *} cols=${sz#* }
 fi
+# Single-quoted values: the env file is read by busybox sh and by bash.
+q() { local v=${2//\'/\'\\\'\'}; printf "%s='%s'\n" "$1" "$v"; }
 {
-	printf 'VM_MODE=%q\n' "$mode"
-	printf 'VM_CWD=%q\n' "$PWD"
-	printf 'VM_TERM=%q\n' "${TERM:-linux}"
-	printf 'VM_ROWS=%q\n' "$rows"
-	printf 'VM_COLS=%q\n' "$cols"
-	printf 'XTCP_NOLOAD=%q\n' "${XTCP_NOLOAD:-0}"
+	q VM_MODE "$mode"
+	q VM_CWD "$PWD"
+	q VM_TERM "${TERM:-linux}"
+	q VM_ROWS "$rows"
+	q VM_COLS "$cols"
+	q XTCP_NOLOAD "${XTCP_NOLOAD:-0}"
 	if [ -t 0 ]; then echo VM_STDIN_TTY=1; else echo VM_STDIN_TTY=0; fi
 } >"$run/env"
 [ "$mode" = cmd ] && printf '%s\n' "$CMD" >"$run/cmd"
