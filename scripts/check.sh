@@ -6,7 +6,7 @@
 #
 # Counted: each selftest case (TAP "ok"/"not ok" from the guest), plus the
 # host-side checks: the splat scanner on sample logs, the WARNING proof boot,
-# and "the kernel log of the selftest boot is clean".
+# the demo script's boot, and "the kernel log of the selftest boot is clean".
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -94,6 +94,16 @@ if [ "$rc" != 0 ] && grep -q 'warn triggered' "$tmp/warn" &&
 	pass "a WARN() in the guest fails the run (exit $rc) and its WARNING line is printed"
 else
 	fail "the runner did not report the guest's WARN() as a failure (exit $rc; output above)"
+fi
+
+echo "=== VM: make demo's script runs to the end"
+rc=0
+"$RUNVM" "$TOP/userspace-tools/demo.sh" >"$tmp/demo" 2>&1 </dev/null || rc=$?
+if [ "$rc" = 0 ]; then
+	pass "the demo (userspace-tools/demo.sh) runs in the VM and exits 0"
+else
+	tr -d '\r' <"$tmp/demo" | tail -n 30 | sed 's/^/  | /'
+	fail "the demo (userspace-tools/demo.sh) failed in the VM (exit $rc; output above)"
 fi
 
 echo "=== VM: every selftest (one boot, VM_TIMEOUT=${VM_TIMEOUT}s)"

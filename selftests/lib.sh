@@ -93,7 +93,8 @@ require_module() { local m; for m in "$@"; do [ -d "/sys/module/$m" ] || modprob
 XA=xa XB=xb XA_ADDR=10.0.0.1 XB_ADDR=10.0.0.2
 netns_setup() {
 	modprobe veth 2>/dev/null || true
-	$IP netns del $XA 2>/dev/null; $IP netns del $XB 2>/dev/null
+	$IP netns del $XA 2>/dev/null || true
+	$IP netns del $XB 2>/dev/null || true
 	on_exit "$IP netns del $XA; $IP netns del $XB"
 	$IP netns add $XA && $IP netns add $XB &&
 	$IP link add va netns $XA type veth peer name vb netns $XB &&
@@ -102,6 +103,14 @@ netns_setup() {
 	$IP -n $XA link set lo up && $IP -n $XB link set lo up &&
 	$IP -n $XA link set va up && $IP -n $XB link set vb up ||
 		bail_out "netns_setup: cannot build the xa/xb veth network"
+	# Wait (5 s at most) until both ends report carrier.
+	local i
+	for i in $(seq 1 50); do
+		$IP -n $XA -o link show va | grep -q 'state UP' &&
+			$IP -n $XB -o link show vb | grep -q 'state UP' && return 0
+		sleep 0.1
+	done
+	diag "netns_setup: the veth pair is not UP after 5 s"
 }
 in_xa() { $IP netns exec $XA "$@"; }
 in_xb() { $IP netns exec $XB "$@"; }

@@ -29,16 +29,16 @@ fi
 
 echo "xtcp-vm: running ${VM_MODE:-shell}" >/dev/kmsg
 if [ "$VM_MODE" = cmd ] && [ "$VM_STDIN_TTY" = 1 ]; then
-	setsid -c -w /bin/bash "$xtcp_run/cmd" <$TTY >$TTY 2>&1
+	setsid -c -w /bin/bash "$xtcp_run/cmd" <$TTY >$TTY 2>&1 3>&-
 	rc=$?
 elif [ "$VM_MODE" = cmd ]; then
 	# The host's stdin is no terminal: a serial line cannot carry its EOF,
 	# so the command reads /dev/null instead.
-	setsid -w /bin/bash "$xtcp_run/cmd" </dev/null >$TTY 2>&1
+	setsid -w /bin/bash "$xtcp_run/cmd" </dev/null >$TTY 2>&1 3>&-
 	rc=$?
 else
 	echo "xtcp-vm: interactive shell; 'exit' (or Ctrl-D) powers the VM off" >$TTY
-	setsid -c -w /bin/bash -i <$TTY >$TTY 2>&1
+	setsid -c -w /bin/bash -i <$TTY >$TTY 2>&1 3>&-
 	rc=$?
 fi
 

@@ -51,9 +51,15 @@ for t in "${tests[@]}"; do
 	f=$(grep -cE '^not ok [0-9]+' "$out"); f=${f:-0}
 	s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$out"); s=${s:-0}
 	p=$((p - s))
+	# kselftest_harness prints "ok N # SKIP reason" without the case's
+	# name: take it from the "#  RUN name ..." line before.
 	while IFS= read -r line; do
-		skips+=("$name: ${line#ok }")
-	done < <(grep -E '^ok [0-9]+.*# *SKIP' "$out")
+		skips+=("$name: $line")
+	done < <(awk '/^#  RUN / { run = $3 }
+		/^ok [0-9]+.*# *SKIP/ {
+			sub(/^ok /, ""); n = $1; sub(/^[0-9]+ */, "")
+			if ($0 ~ /^# *SKIP/ && run != "") $0 = run " " $0
+			print n " " $0 }' "$out")
 	while IFS= read -r line; do
 		failures+=("$name: ${line#not ok }")
 	done < <(grep -E '^not ok [0-9]+' "$out")
