@@ -22,7 +22,7 @@ step "2. Two hosts: namespaces xa (10.0.0.1) and xb (10.0.0.2), joined by a veth
 netns_setup
 run in_xa $IP -4 -brief addr show dev va
 run in_xb $IP -4 -brief addr show dev vb
-run in_xb ping -c 1 -W 5 $XA_ADDR | head -n 2 || exit 1
+run in_xb ping -c 1 -W 5 -q $XA_ADDR || exit 1
 
 step "3. An AF_XTCP socket in each namespace"
 run in_xa xtcp-hello || exit 1
