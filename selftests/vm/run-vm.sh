@@ -45,6 +45,9 @@ fi
 CMD=${CMD:-}
 mode=shell
 [ -n "$CMD" ] && mode=cmd
+if [ "$mode" = shell ] && ! [ -t 0 ]; then
+	die "an interactive VM shell needs a terminal; to run a command: make vm CMD='...' (or run-vm.sh 'COMMAND')"
+fi
 if [ "$mode" = cmd ]; then
 	timeout_s=${VM_TIMEOUT:-600}
 else
@@ -108,7 +111,7 @@ cmdline="console=ttyS0,115200 loglevel=7 printk.devkmsg=on panic=-1 no_timer_che
 probe_kvm() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	local key cache=$VMB/kvm-probe
-	key="$(qemu-system-x86_64 --version | head -n1) host=$(uname -r) image=$image"
+	key="$(qemu-system-x86_64 --version | head -n1) host=$(uname -r)"
 	if [ -f "$cache" ] && [ "$(head -n1 "$cache")" = "$key" ]; then
 		[ "$(sed -n 2p "$cache")" = ok ]
 		return
