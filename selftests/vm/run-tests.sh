@@ -22,7 +22,8 @@ if [ $# -gt 0 ]; then
 	for n in "$@"; do tests+=("$DIR/$(basename "$n")"); done
 else
 	for t in "$DIR"/*; do
-		[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
+		[ -f "$t" ] || continue
+		case "$t" in *.sh) tests+=("$t") ;; *) [ -x "$t" ] && tests+=("$t") ;; esac
 	done
 fi
 
@@ -41,7 +42,8 @@ for t in "${tests[@]}"; do
 	out=$(mktemp)
 	start=$(date +%s)
 	rc=0
-	(cd "$TOP" && timeout -k 10 "$per_test_timeout" "$t") 2>&1 </dev/null | tee "$out" | sed -u 's/^/# /'
+	run=("$t"); case "$t" in *.sh) run=(bash "$t") ;; esac
+	(cd "$TOP" && timeout -k 10 "$per_test_timeout" "${run[@]}") 2>&1 </dev/null | tee "$out" | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	kmsg "end $name rc=$rc"
