@@ -140,10 +140,11 @@ static int xtcp_diag_parse(const struct nlmsghdr *nlh,
 			seen |= 1U << t;
 		}
 	}
-	err = nlmsg_parse(nlh, sizeof(*req), tb, XTCP_DIAG_REQ_MAX,
-			  xtcp_diag_req_policy, NULL);
-	if (err)
-		return err;
+	/* Strict: unknown types, wrong sizes, trailing bytes. Whatever the
+	 * policy says (ERANGE, ...), a malformed request is EINVAL. */
+	if (nlmsg_parse(nlh, sizeof(*req), tb, XTCP_DIAG_REQ_MAX,
+			xtcp_diag_req_policy, NULL))
+		return -EINVAL;
 
 	memset(f, 0, sizeof(*f));
 	f->states = req->xdiag_states;
