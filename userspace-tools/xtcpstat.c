@@ -1069,9 +1069,14 @@ static void __attribute__((noreturn)) follow_events(void)
 	fi = genl_resolve(nl);
 	{
 		struct timeval forever = { 0 };
+		int big = 8 << 20;
+		int fd = mnl_socket_get_fd(nl);
 
-		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
-			   &forever, sizeof(forever));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
+		/* Bursts of events (a connection storm): room for many. The
+		 * FORCE variant passes rmem_max when we may (CAP_NET_ADMIN). */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	}
 	if (!fi.has_events)
 		die(EXIT_RUNTIME, "unexpected reply from the kernel: family \"%s\" has no "
