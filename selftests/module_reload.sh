@@ -22,11 +22,14 @@ wait_refcnt0() {
 		sleep 1
 	done
 	echo "refcnt is still $(cat /sys/module/xtcp/refcnt) after ${1:-60}s: a socket or a module reference leaked?"
+	echo "/proc/net/protocols:"; grep -E '^(protocol|XTCP)' /proc/net/protocols
+	echo "network namespaces: $($IP netns list | tr '\n' ' ')"
 	return 1
 }
 
 for round in 1 2; do
-	check "round $round: refcnt drops to 0 with no socket open" wait_refcnt0 60
+	check "round $round: refcnt drops to 0 with no socket open" wait_refcnt0 60 ||
+		bail_out "the module stays in use, so unloading cannot be tested"
 	check "round $round: rmmod xtcp succeeds" rmmod xtcp
 	check "round $round: /sys/module/xtcp is gone" test ! -e /sys/module/xtcp
 	rc=0; python3 -c "$mksock" >/dev/null 2>&1 || rc=$?
