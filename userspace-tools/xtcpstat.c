@@ -185,6 +185,8 @@ static void usage(FILE *f)
 "  -H, --no-header      no header line\n"
 "  -N, --net=NETNS      run in network namespace NETNS (name or path)\n"
 "      --counters       the per-namespace counters (/proc/net/xtcp/snmp)\n"
+"  -z, --zeros          with --counters: accepted as nstat's -z; counters are\n"
+"                       read-only and zeros are always shown\n"
 "  -h, --help           this text\n"
 "  -V, --version        version\n"
 "\n"
@@ -1403,6 +1405,7 @@ int main(int argc, char **argv)
 		{ "no-header",	no_argument,		NULL, 'H' },
 		{ "net",	required_argument,	NULL, 'N' },
 		{ "counters",	no_argument,		NULL, OPT_COUNTERS },
+		{ "zeros",	no_argument,		NULL, 'z' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1411,11 +1414,12 @@ int main(int argc, char **argv)
 	uint8_t ext = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "alneiomsEjHN:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "alneiomsEjHN:zhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': opt.all = true; break;
 		case 'l': opt.listening = true; break;
 		case 'n': break;
+		case 'z': break;	/* nothing is ever zeroed */
 		case 'e': opt.extended = true; break;
 		case 'i': opt.info = true; break;
 		case 'o': opt.timers = true; break;

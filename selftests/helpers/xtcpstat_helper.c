@@ -5,10 +5,15 @@
  * with a one-line reason on stderr.
  *
  *   listen PORT BACKLOG SECS       listen(BACKLOG) and never accept
- *   server PORT SECS [noread]      accept everything; read each connection
+ *   server PORT SECS [noread|closeat=MS]
+ *                                  accept everything; read each connection
  *                                  to EOF and close it (noread: keep it
- *                                  open, never read)
+ *                                  open, never read; closeat: never read,
+ *                                  close them all at MS, CLOCK_REALTIME
+ *                                  milliseconds)
  *   connect ADDR PORT SECS [BYTES] connect, send BYTES, hold SECS, close
+ *                                  (SECS "@MS": close at MS, CLOCK_REALTIME
+ *                                  milliseconds)
  *   churn ADDR PORT N [PARALLEL]   N connections, each closed right after
  *                                  the handshake (the client closes first:
  *                                  it ends in TIME-WAIT), PARALLEL at a time
@@ -41,6 +46,25 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static long real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void sleep_until_real(long ms)
+{
+	long d;
+
+	while ((d = ms - real_ms()) > 0) {
+		struct timespec ts = { d / 1000, (d % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
 }
 
 static struct sockaddr_in sin_of(const char *addr, int port)
@@ -91,18 +115,28 @@ static int do_server(int argc, char **argv)
 {
 	static struct pollfd pfd[MAXFDS];
 	int lfd, n = 1, noread, i;
-	long end;
+	long end, closeat = 0;
 
 	if (argc < 2)
 		return 2;
 	noread = argc > 2 && !strcmp(argv[2], "noread");
+	if (argc > 2 && !strncmp(argv[2], "closeat=", 8)) {
+		closeat = atol(argv[2] + 8);
+		noread = 1;
+	}
 	lfd = listener(atoi(argv[0]), 4096);
 	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
 	end = now_ms() + atol(argv[1]) * 1000;
 	pfd[0].fd = lfd;
 	pfd[0].events = POLLIN;
 	while (now_ms() < end) {
-		if (poll(pfd, n, 200) < 0) {
+		if (closeat && real_ms() >= closeat) {
+			for (i = 1; i < n; i++)
+				close(pfd[i].fd);
+			n = 1;
+			closeat = 0;
+		}
+		if (poll(pfd, n, closeat ? 5 : 200) < 0) {
 			if (errno == EINTR)
 				continue;
 			fail("poll");
@@ -162,7 +196,10 @@ static int do_connect(int argc, char **argv)
 		}
 		free(buf);
 	}
-	sleep(atoi(argv[2]));
+	if (argv[2][0] == '@')
+		sleep_until_real(atol(argv[2] + 1));
+	else
+		sleep(atoi(argv[2]));
 	close(fd);
 	return 0;
 }
