@@ -78,6 +78,7 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	xs->rcv_wscale = xtcp_choose_wscale(sk);
 	xs->snd_wscale = 0;
 	xs->wscale_ok = 1;	/* offered; the SYN-ACK decides */
+	xs->sack_ok = 1;
 
 	xtcp_set_state(sk, TCP_SYN_SENT);
 	err = xtcp_hash_connect(sk);
@@ -96,6 +97,7 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	xs->retransmits = 0;
 	xs->close_reason = XTCP_CLOSE_NONE;
 	xtcp_rtt_init(sk);
+	xtcp_cc_init(sk);
 	XTCP_INC_STATS(xn, ACTIVEOPENS);
 
 	err = xtcp_send_syn(sk);
@@ -232,6 +234,7 @@ static void xtcp_take_syn_options(struct sock *sk, const struct xtcp_opts *o)
 		xs->rcv_wscale = 0;
 		xs->wscale_ok = 0;
 	}
+	xs->sack_ok = o->sack_ok;
 	xtcp_sync_mss(sk);
 }
 

@@ -74,6 +74,24 @@ int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts)
 				opts->wscale_ok = 1;
 			}
 			break;
+		case XTCP_OPT_SACK_PERM:
+			if (olen != 2)
+				return -EINVAL;
+			if (th->flags & XTCP_F_SYN)
+				opts->sack_ok = 1;
+			break;
+		case XTCP_OPT_SACK: {
+			int i, n = (olen - 2) / 8;
+
+			if ((olen - 2) % 8 || n < 1 || n > 4)
+				return -EINVAL;
+			for (i = 0; i < n; i++) {
+				opts->sacks[i].start = get_unaligned_be32(p + 2 + 8 * i);
+				opts->sacks[i].end = get_unaligned_be32(p + 6 + 8 * i);
+			}
+			opts->num_sacks = n;
+			break;
+		}
 		default:
 			break;
 		}
@@ -107,7 +125,7 @@ static int xtcp_deliver(struct xtcp_net *xn, struct sock *sk,
 {
 	int ret = 0;
 
-	bh_lock_sock_nested(sk);
+	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
@@ -174,10 +192,21 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	if (tw) {
 		enum xtcp_tw_verdict v = xtcp_tw_rcv(tw, skb, &isn_hint);
 
+		if (v == XTCP_TW_SYN) {
+			/* A new incarnation, if someone listens for it. */
+			sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest),
+					       dif);
+			if (sk) {
+				xtcp_tw_recycle(tw);
+				XTCP_SKB_CB(skb)->isn_hint = isn_hint;
+			} else {
+				xtcp_tw_refuse_syn(tw);
+			}
+		}
 		xtcp_tw_put(tw);
-		if (v == XTCP_TW_DONE)
-			goto discard;
-		XTCP_SKB_CB(skb)->isn_hint = isn_hint;
+		if (sk)
+			goto process;
+		goto discard;
 	}
 
 	sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest), dif);

@@ -52,9 +52,16 @@ u16 xtcp_select_window(struct sock *sk)
 	return space >> xs->rcv_wscale;
 }
 
+/* Bytes the options of @o take on the wire (a multiple of 4). */
+static int xtcp_options_len(const struct xtcp_opts *o)
+{
+	return (o->mss ? 4 : 0) + (o->wscale_ok ? 4 : 0) +
+	       (o->sack_ok ? 4 : 0) + (o->num_sacks ? 4 + 8 * o->num_sacks : 0);
+}
+
 static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
 {
-	int len = 0;
+	int len = 0, i;
 
 	if (o->mss) {
 		p[0] = XTCP_OPT_MSS;
@@ -69,7 +76,38 @@ static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
 		p[len + 3] = o->wscale;
 		len += 4;
 	}
+	if (o->sack_ok) {
+		p[len] = XTCP_OPT_NOP;
+		p[len + 1] = XTCP_OPT_NOP;
+		p[len + 2] = XTCP_OPT_SACK_PERM;
+		p[len + 3] = 2;
+		len += 4;
+	}
+	if (o->num_sacks) {
+		p[len] = XTCP_OPT_NOP;
+		p[len + 1] = XTCP_OPT_NOP;
+		p[len + 2] = XTCP_OPT_SACK;
+		p[len + 3] = 2 + 8 * o->num_sacks;
+		len += 4;
+		for (i = 0; i < o->num_sacks; i++) {
+			put_unaligned_be32(o->sacks[i].start, p + len);
+			put_unaligned_be32(o->sacks[i].end, p + len + 4);
+			len += 8;
+		}
+	}
 	return len;
+}
+
+/* An ACK goes out: nothing is owed any more. */
+static void xtcp_ack_sent(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->segs_unacked = 0;
+	if (xs->ack_pending) {
+		xs->ack_pending = 0;
+		sk_stop_timer(sk, &xs->delack_timer);
+	}
 }
 
 /*
@@ -86,11 +124,11 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	struct xtcp_opts opts = { };
 	struct xtcphdr *th;
 	u8 flags = cb->flags;
-	int optlen = 0, hlen, err;
+	int optlen, hlen, err;
 	u16 window;
 
 	if (clone) {
-		cb->when = jiffies;
+		cb->when = xtcp_time();
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (!skb)
@@ -103,17 +141,28 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		opts.mss = xs->advmss;
 		opts.wscale_ok = xs->wscale_ok;
 		opts.wscale = xs->rcv_wscale;
-		optlen = (opts.mss ? 4 : 0) + (opts.wscale_ok ? 4 : 0);
+		opts.sack_ok = xs->sack_ok;
 		/* The window of a SYN is never scaled (RFC 7323 2.2). */
 		window = min_t(u32, xtcp_rcv_space(sk), 65535);
 		xs->rcv_wnd = window;
 		xs->rcv_wup = xs->rcv_nxt;
 	} else {
 		window = xtcp_select_window(sk);
+		if (xs->sack_ok && !RB_EMPTY_ROOT(&xs->ooo_queue)) {
+			int i;
+
+			xtcp_build_sacks(sk);
+			opts.num_sacks = xs->num_sacks;
+			for (i = 0; i < xs->num_sacks; i++) {
+				opts.sacks[i].start = xs->sacks[i].start;
+				opts.sacks[i].end = xs->sacks[i].end;
+			}
+		}
 	}
 	if (skb->len && !(flags & XTCP_F_SYN))
 		flags |= XTCP_F_PSH;
 
+	optlen = xtcp_options_len(&opts);
 	hlen = XTCP_HDR_LEN + optlen;
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
@@ -135,6 +184,8 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
 				       skb->len, xtcp_ipproto, 0);
 
+	if (flags & XTCP_F_ACK)
+		xtcp_ack_sent(sk);
 	xs->segs_out++;
 	XTCP_INC_STATS(xtcp_sk_net(sk), OUTSEGS);
 	skb->priority = sk->sk_priority;
@@ -168,6 +219,8 @@ void xtcp_send_ack(struct sock *sk)
 /* A zero-window probe or keepalive: one below SND.UNA draws an ACK. */
 void xtcp_send_probe(struct sock *sk)
 {
+	if (sk->sk_state == TCP_CLOSE)
+		return;
 	xtcp_send_bare(sk, xtcp_sk(sk)->snd_una - 1, XTCP_F_ACK, GFP_ATOMIC);
 }
 
@@ -208,6 +261,7 @@ static struct sk_buff *xtcp_queue_ctl(struct sock *sk, u8 flags)
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, XTCP_MAX_HEADER);
+	skb->ip_summed = CHECKSUM_PARTIAL;
 	memset(XTCP_SKB_CB(skb), 0, sizeof(struct xtcp_skb_cb));
 	XTCP_SKB_CB(skb)->seq = xs->write_seq;
 	XTCP_SKB_CB(skb)->end_seq = xs->write_seq + 1;
@@ -240,6 +294,7 @@ void xtcp_send_fin(struct sock *sk)
 	if (xs->fin_queued)
 		return;
 	xs->fin_queued = 1;
+	xs->corked = 0;
 	if (tail && xs->send_head && !(XTCP_SKB_CB(tail)->flags & XTCP_F_SYN)) {
 		XTCP_SKB_CB(tail)->flags |= XTCP_F_FIN;
 		XTCP_SKB_CB(tail)->end_seq++;
@@ -254,8 +309,83 @@ void xtcp_send_fin(struct sock *sk)
 }
 
 /*
- * Send what the peer's window allows, from SEND.HEAD on. Data that does not
- * fit waits; with nothing in flight the persist timer probes the window.
+ * Split an unsent segment at @len bytes: the tail becomes a new skb right
+ * after it. Used when the peer's window takes only part of a segment.
+ */
+static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 nlen = skb->len - len;
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb(XTCP_MAX_HEADER, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOMEM;
+	skb_reserve(nskb, XTCP_MAX_HEADER);
+	nskb->ip_summed = CHECKSUM_PARTIAL;
+	sk_wmem_queued_add(sk, nskb->truesize);
+	skb_split(skb, nskb, len);
+	nskb->truesize += nlen;
+	skb->truesize -= nlen;
+	*XTCP_SKB_CB(nskb) = *cb;
+	XTCP_SKB_CB(nskb)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~XTCP_F_FIN;
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	return 0;
+}
+
+/*
+ * May the unsent segment at SEND.HEAD go now? Checks the peer's window
+ * (splitting the segment when only a useful part fits) and Nagle.
+ */
+static bool xtcp_may_send_new(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	s32 avail = xs->snd_una + xs->snd_wnd - cb->seq;
+
+	if (skb->len > (u32)max(avail, 0)) {
+		/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): split only for
+		 * a sizeable part, or when nothing is in flight at all. */
+		if (avail <= 0 ||
+		    (avail < xs->mss / 2 && xs->packets_out) ||
+		    xtcp_split(sk, skb, avail))
+			return false;
+	}
+	/* Nagle (RFC 896) and MSG_MORE: a partial last segment waits while
+	 * data is unacknowledged, or while the application says more comes. */
+	if (skb->len < xs->mss && !(cb->flags & XTCP_F_FIN) &&
+	    skb_queue_is_last(&sk->sk_write_queue, skb)) {
+		if (xs->corked)
+			return false;
+		if (!xs->nodelay && xs->packets_out)
+			return false;
+	}
+	return true;
+}
+
+static void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (xtcp_transmit_skb(sk, skb, true))
+		return;
+	cb->retrans++;
+	cb->sacked |= XTCP_SKB_RETRANS;
+	xs->retrans_out++;
+	xs->total_retrans++;
+	if (!xs->retrans_stamp)
+		xs->retrans_stamp = xtcp_time() ?: 1;
+	XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
+}
+
+/*
+ * The transmit scheduler. While the pipe (segments in flight) is below
+ * cwnd: first segments marked lost, then new data from SEND.HEAD within
+ * the peer's window. With nothing in flight and data held back by a closed
+ * window, the retransmission timer becomes the persist timer.
  */
 void xtcp_push(struct sock *sk)
 {
@@ -264,16 +394,22 @@ void xtcp_push(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	while ((skb = xs->send_head) != NULL) {
-		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-
-		if (skb->len &&
-		    xtcp_after(cb->seq + skb->len, xs->snd_una + xs->snd_wnd))
+	while (xtcp_in_flight(xs) < xs->snd_cwnd) {
+		skb = xtcp_next_lost(sk);
+		if (skb) {
+			xtcp_retransmit_lost(sk, skb);
+			if (!(XTCP_SKB_CB(skb)->sacked & XTCP_SKB_RETRANS))
+				break;	/* could not send: try later */
+			continue;
+		}
+		skb = xs->send_head;
+		if (!skb || !xtcp_may_send_new(sk, skb))
 			break;
 		if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
 			break;
-		if (xtcp_after(cb->end_seq, xs->snd_nxt))
-			xs->snd_nxt = cb->end_seq;
+		xs->packets_out++;
+		if (xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->snd_nxt))
+			xs->snd_nxt = XTCP_SKB_CB(skb)->end_seq;
 		if (skb->len) {
 			xs->bytes_sent += skb->len;
 			xs->last_data_sent = jiffies;
@@ -284,7 +420,7 @@ void xtcp_push(struct sock *sk)
 	xtcp_rearm_rtx(sk);
 }
 
-/* Retransmit the oldest unacknowledged segment. */
+/* Retransmit the oldest unacknowledged segment (SYN, SYN-ACK, RTO). */
 int xtcp_retransmit_head(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -297,6 +433,8 @@ int xtcp_retransmit_head(struct sock *sk)
 	if (!err) {
 		XTCP_SKB_CB(skb)->retrans++;
 		xs->total_retrans++;
+		if (!xs->retrans_stamp)
+			xs->retrans_stamp = xtcp_time() ?: 1;
 		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
 	}
 	return err;
@@ -304,13 +442,18 @@ int xtcp_retransmit_head(struct sock *sk)
 
 void xtcp_write_queue_purge(struct sock *sk)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL) {
 		sk_wmem_queued_add(sk, -skb->truesize);
 		kfree_skb(skb);
 	}
-	xtcp_sk(sk)->send_head = NULL;
+	xs->send_head = NULL;
+	xs->packets_out = 0;
+	xs->sacked_out = 0;
+	xs->lost_out = 0;
+	xs->retrans_out = 0;
 }
 
 /*
@@ -335,7 +478,7 @@ void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
 		return;
 	skb_reserve(skb, XTCP_MAX_HEADER);
 	if (opts)
-		optlen = (opts->mss ? 4 : 0) + (opts->wscale_ok ? 4 : 0);
+		optlen = xtcp_options_len(opts);
 	hlen = XTCP_HDR_LEN + optlen;
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);

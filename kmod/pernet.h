@@ -52,6 +52,12 @@
 	X(TIMEOUTS,		"Timeouts")				\
 	X(OUTOFWINDOW,		"OutOfWindow")				\
 	X(OFODROP,		"OFODrop")				\
+	X(OFOQUEUE,		"OFOQueue")				\
+	X(FASTRETRANS,		"FastRetrans")				\
+	X(ZEROWINDOWPROBES,	"ZeroWindowProbes")			\
+	X(DELAYEDACKS,		"DelayedACKs")				\
+	X(RCVQDROP,		"RcvQueueDrop")				\
+	X(REORDERSEEN,		"ReorderSeen")				\
 	X(KEEPALIVEPROBES,	"KeepAliveProbes")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
@@ -101,6 +107,9 @@ struct xtcp_sysctl {
 	int	rfc1337;
 	int	retries2;
 	int	challenge_ack_limit;
+	int	rto_min_ms;
+	int	rto_max_ms;
+	int	delack_ms;
 };
 
 struct xtcp_net {

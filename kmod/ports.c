@@ -27,7 +27,8 @@ static bool xtcp_dev_overlap(int a, int b)
 /*
  * May @sk bind @addr:@port? As Linux TCP: two sockets share a port only if
  * both asked for SO_REUSEADDR and the other one is not listening. A
- * TIME-WAIT entry yields to a socket with SO_REUSEADDR.
+ * TIME-WAIT entry yields when both the binder and the socket it came from
+ * had SO_REUSEADDR (the usual server restart).
  */
 static bool xtcp_bind_conflict(struct xtcp_bbucket *bb, struct sock *sk,
 			       __be32 addr, u16 port)
@@ -50,7 +51,7 @@ static bool xtcp_bind_conflict(struct xtcp_bbucket *bb, struct sock *sk,
 	hlist_for_each_entry(tw, &bb->tws, bind_node) {
 		if (tw->lport != port || !xtcp_addr_overlap(addr, tw->laddr))
 			continue;
-		if (sk->sk_reuse)
+		if (sk->sk_reuse && tw->reuse)
 			continue;
 		return true;
 	}
@@ -164,8 +165,8 @@ static bool xtcp_port_reserved(struct xtcp_bbucket *bb, u16 port)
  * Give a connecting socket its local port (if it has none) and enter it in
  * the established table, atomically with the check that its 4-tuple is
  * unique. Ports follow RFC 6056 algorithm 4: a keyed hash of the
- * destination picks the starting point, a perturbation table indexed by a
- * second hash moves it on after every use. Returns -EADDRNOTAVAIL when
+ * destination picks the starting point, a perturbation table indexed by
+ * other bits of that hash moves it on after every use. Returns -EADDRNOTAVAIL when
  * every port of the range is taken for this destination.
  */
 int xtcp_hash_connect(struct sock *sk)

@@ -7,6 +7,7 @@
  * The floor is 200 ms as Linux's, not RFC 6298's 1 s.
  */
 #include "xtcp.h"
+#include "pernet.h"
 
 void xtcp_rtt_init(struct sock *sk)
 {
@@ -25,8 +26,12 @@ static void xtcp_set_rto(struct sock *sk)
 	u32 granularity = jiffies_to_usecs(1);
 	u32 rto_us = (xs->srtt_us >> 3) + max(granularity, xs->rttvar_us);
 
-	xs->rto = clamp_t(unsigned long, usecs_to_jiffies(rto_us),
-			  XTCP_RTO_MIN, XTCP_RTO_MAX);
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	unsigned long lo = msecs_to_jiffies(READ_ONCE(xn->sysctl.rto_min_ms));
+	unsigned long hi = msecs_to_jiffies(READ_ONCE(xn->sysctl.rto_max_ms));
+
+	xs->rto = clamp_t(unsigned long, usecs_to_jiffies(rto_us), lo,
+			  max(lo, hi));
 }
 
 void xtcp_rtt_sample(struct sock *sk, long rtt_us)

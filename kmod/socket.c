@@ -47,8 +47,8 @@ void xtcp_init_sock(struct sock *sk)
 	atomic_set(&inet->inet_id, get_random_u16());
 	xs->advmss = XTCP_MSS_DEFAULT;
 	xs->mss = XTCP_MSS_DEFAULT;
-	xs->snd_cwnd = 10;
-	xs->snd_ssthresh = 0x7fffffff;
+	xs->ooo_queue = RB_ROOT;
+	xtcp_cc_init(sk);
 	xtcp_rtt_init(sk);
 	xtcp_init_timers(sk);
 }
@@ -68,6 +68,7 @@ void xtcp_destroy_sock(struct sock *sk)
 	xtcp_clear_timers(sk);
 	xtcp_write_queue_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_ofo_purge(sk);
 	xtcp_unhash(sk);
 	xtcp_put_port(sk);
 	xtcp_synq_free(sk);

@@ -42,10 +42,12 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			xs->user_mss = val;
 		break;
 	case XTCP_KEEPIDLE:
-		if (val < 1 || val > 32767)
+		if (val < 1 || val > 32767) {
 			err = -EINVAL;
-		else
-			xs->keepidle = val;
+			break;
+		}
+		xs->keepidle = val;
+		xtcp_keepalive_start(sk);	/* re-arm with the new idle time */
 		break;
 	case XTCP_KEEPINTVL:
 		if (val < 1 || val > 32767)
@@ -111,6 +113,22 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	if (xs->last_data_recv)
 		info->xtcpi_last_data_recv_ms =
 			jiffies_to_msecs(now - xs->last_data_recv);
+	info->xtcpi_ca_state = xs->ca_state;
+	info->xtcpi_backoff = xs->backoff;
+	info->xtcpi_sack_ok = xs->sack_ok;
+	info->xtcpi_packets_out = xs->packets_out;
+	info->xtcpi_sacked_out = xs->sacked_out;
+	info->xtcpi_lost_out = xs->lost_out;
+	info->xtcpi_retrans_out = xs->retrans_out;
+	info->xtcpi_reordering = xs->reordering;
+	{
+		struct rb_node *n;
+		u32 k = 0;
+
+		for (n = rb_first(&xs->ooo_queue); n; n = rb_next(n))
+			k++;
+		info->xtcpi_rcv_ooo_segs = k;
+	}
 }
 
 /* struct tcp_info: the fields that mean the same thing. */

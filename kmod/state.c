@@ -93,6 +93,7 @@ void xtcp_reset(struct sock *sk, int err)
 	WRITE_ONCE(sk->sk_err, err);
 	smp_wmb();
 	xtcp_write_queue_purge(sk);
+	xtcp_ofo_purge(sk);
 	xtcp_done(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk_error_report(sk);
@@ -148,7 +149,7 @@ static bool xtcp_sequence_ok(const struct xtcp_sock *xs, u32 seq, u32 end_seq)
 	       !xtcp_after(seq, xs->rcv_nxt + xtcp_receive_window(xs));
 }
 
-/* ACK of out-of-window segments, at most one per 100 ms per socket. */
+/* ACK of out-of-window segments: at most ten per 100 ms per socket. */
 static void xtcp_send_dupack(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -181,13 +182,16 @@ static void xtcp_update_window(struct sock *sk, const struct xtcp_skb_cb *cb)
 /*
  * The ACK field. Returns false when the segment must be dropped (after
  * answering it). RFC 5961 5.2: acceptable acks lie in
- * [SND.UNA - MAX.SND.WND, SND.NXT].
+ * [SND.UNA - MAX.SND.WND, SND.NXT]. Then the scoreboard: SACK blocks,
+ * the cumulative ACK, the window, and loss recovery (recovery.c).
  */
 static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	u32 ack = cb->ack_seq;
+	u32 ack = cb->ack_seq, prior_una = xs->snd_una;
+	u32 prior_wnd = xs->snd_wnd, acked = 0;
+	bool dupack;
 
 	if (xtcp_after(ack, xs->snd_nxt)) {
 		xtcp_send_dupack(sk);
@@ -197,11 +201,25 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_challenge_ack(sk);
 		return false;
 	}
+	xtcp_sacktag(sk, skb);
 	if (xtcp_after(ack, xs->snd_una)) {
 		xs->snd_una = ack;
-		xtcp_clean_rtx_queue(sk, ack);
+		acked = xtcp_clean_rtx_queue(sk, ack);
 	}
-	xtcp_update_window(sk, cb);
+	/* RFC 9293: only an ACK at or above SND.UNA updates the window. */
+	if (!xtcp_before(ack, prior_una))
+		xtcp_update_window(sk, cb);
+	if (xs->snd_wnd > prior_wnd && !xs->packets_out && xs->backoff) {
+		/* The window reopened: the persist backoff is over. */
+		xs->backoff = 0;
+		sk_stop_timer(sk, &xs->rtx_timer);
+	}
+	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no
+	 * data and no window change, while data is outstanding. */
+	dupack = ack == prior_una && !skb->len &&
+		 !(cb->flags & (XTCP_F_SYN | XTCP_F_FIN)) &&
+		 xs->snd_wnd == prior_wnd && xs->packets_out;
+	xtcp_ack_recovery(sk, prior_una, acked, dupack);
 	return true;
 }
 
@@ -284,9 +302,10 @@ static int xtcp_trim(struct sock *sk, struct sk_buff *skb)
 		u32 dup = xs->rcv_nxt - cb->seq;
 
 		if (dup >= skb->len) {
+			/* Nothing new but maybe the FIN: keep only that. */
 			cb->seq += skb->len;
-			__skb_trim(skb, 0);
-			skb->data_len = 0;
+			if (pskb_trim(skb, 0))
+				return -ENOMEM;
 		} else if (pskb_pull(skb, dup)) {
 			cb->seq += dup;
 		} else {
@@ -310,11 +329,8 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	bool had_data = skb->len > 0;
 	bool need_ack = false;
-	int len;
 
 	xs->segs_in++;
-	xs->rcv_tstamp = jiffies;
-	xs->probes_out = 0;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		goto discard;
@@ -343,6 +359,10 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			xtcp_send_dupack(sk);
 		goto discard;
 	}
+
+	/* The peer is alive (for keepalive), as far as it is in window. */
+	xs->rcv_tstamp = jiffies;
+	xs->probes_out = 0;
 
 	/* Second: RST. RFC 5961 3.2: exactly at RCV.NXT, or a challenge. */
 	if (cb->flags & XTCP_F_RST) {
@@ -383,6 +403,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		xs->snd_wl1 = cb->seq;	/* take the window from this ACK */
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_keepalive_start(sk);
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 	}
@@ -391,58 +412,52 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (!xtcp_ack_state(sk))
 		goto discard;
 
-	/* Seventh: the segment text. */
-	len = xtcp_trim(sk, skb);
-	if (len < 0)
+	/* Seventh and eighth: the segment text and the FIN. */
+	if (xtcp_trim(sk, skb) < 0)
 		goto discard;
-	if (had_data && xtcp_before(cb->end_seq, xs->rcv_nxt + 1))
-		need_ack = true;	/* all duplicate: tell the peer again */
-	if (len > 0) {
-		switch (sk->sk_state) {
-		case TCP_FIN_WAIT1:
-		case TCP_FIN_WAIT2:
-			/* We closed for reading: new data can never be read.
-			 * Abort, as TCP does (RFC 2525 2.17). */
-			if (sk->sk_shutdown & RCV_SHUTDOWN) {
-				XTCP_INC_STATS(xn, ABORTONDATA);
-				xtcp_send_active_reset(sk, GFP_ATOMIC);
-				xs->close_reason = XTCP_CLOSE_RESET_SENT;
-				xtcp_done(sk);
-				goto discard;
-			}
-			fallthrough;
-		case TCP_ESTABLISHED:
-			if (xtcp_data_queue(sk, skb) == 0) {
-				need_ack = true;
-				if (cb->flags & XTCP_F_FIN)
-					xtcp_fin(sk);
-				else
-					xtcp_send_ack(sk);
-				xtcp_push(sk);
-				return 0;	/* skb queued */
-			}
-			need_ack = true;	/* out of order: dup ACK */
-			goto out;
-		default:
-			/* CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN came
-			 * already; there is no data beyond it. */
-			break;
-		}
+	if (!skb->len && !(cb->flags & XTCP_F_FIN)) {
+		need_ack = had_data;	/* all duplicate: tell the peer again */
+		goto out;
 	}
-
-	/* Eighth: FIN, when it is next in sequence. */
-	if ((cb->flags & XTCP_F_FIN) && cb->seq == xs->rcv_nxt &&
-	    sk->sk_state != TCP_CLOSE) {
-		if ((1 << sk->sk_state) &
-		    (TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK)) {
-			need_ack = true;	/* retransmitted FIN */
-		} else {
-			xtcp_fin(sk);
-			need_ack = false;
+	if ((cb->flags & XTCP_F_FIN) && !xtcp_after(cb->end_seq, xs->rcv_nxt)) {
+		need_ack = true;	/* a FIN we already have */
+		goto out;
+	}
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		/* We closed for reading: new data can never be read. Abort,
+		 * as TCP does (RFC 2525 2.17). */
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) && skb->len) {
+			XTCP_INC_STATS(xn, ABORTONDATA);
+			xtcp_send_active_reset(sk, GFP_ATOMIC);
+			xs->close_reason = XTCP_CLOSE_RESET_SENT;
+			xtcp_done(sk);
+			goto discard;
 		}
-	} else if ((cb->flags & XTCP_F_FIN) &&
-		   cb->end_seq == xs->rcv_nxt) {
-		need_ack = true;		/* FIN we already have */
+		fallthrough;
+	case TCP_ESTABLISHED: {
+		bool fin;
+		int ret = xtcp_data_queue(sk, skb, &fin);
+
+		if (ret < 0) {
+			need_ack = true;
+			goto out;
+		}
+		if (fin)
+			xtcp_fin(sk);		/* ACKs at once */
+		else if (ret == 0)
+			xtcp_ack_schedule(sk);	/* in order: maybe delayed */
+		else
+			xtcp_send_ack(sk);	/* hole: dup ACK with SACK */
+		if (sk->sk_state != TCP_CLOSE)
+			xtcp_push(sk);
+		return 0;			/* the skb is consumed */
+	}
+	default:
+		/* CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN came already,
+		 * there is nothing beyond it. */
+		break;
 	}
 
 out:

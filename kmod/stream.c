@@ -37,13 +37,14 @@ void xtcp_write_space(struct sock *sk)
 /*
  * The peer acknowledged everything before @ack: free it, take an RTT
  * sample from a segment sent only once (Karn), restart the timer.
+ * Returns the number of segments released.
  */
-void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
+u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 	long rtt_us = -1;
-	bool freed = false;
+	u32 acked = 0, reord = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL &&
 	       skb != xs->send_head) {
@@ -51,52 +52,120 @@ void xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 
 		if (xtcp_after(cb->end_seq, ack))
 			break;
-		if (!cb->retrans)
-			rtt_us = jiffies_to_usecs(jiffies - cb->when);
+		/* Karn: only a segment sent once and acked now for the first
+		 * time (not SACKed before) measures the round trip. */
+		if (!cb->retrans && !(cb->sacked & XTCP_SKB_SACKED))
+			rtt_us = jiffies_to_usecs(xtcp_time() - cb->when);
+		/* Overtaken by SACKed segments, yet never resent: it was
+		 * reordered, not lost. */
+		if (!cb->retrans && !(cb->sacked & XTCP_SKB_SACKED) &&
+		    xs->sacked_out > reord)
+			reord = xs->sacked_out;
 		if (cb->flags & XTCP_F_FIN)
 			xs->fin_acked = 1;
+		if (cb->sacked & XTCP_SKB_SACKED)
+			xs->sacked_out--;
+		if (cb->sacked & XTCP_SKB_LOST)
+			xs->lost_out--;
+		if (cb->sacked & XTCP_SKB_RETRANS)
+			xs->retrans_out--;
+		xs->packets_out--;
 		xs->bytes_acked += skb->len;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		kfree_skb(skb);
-		freed = true;
+		acked++;
 	}
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
+	if (reord)
+		xtcp_reordering_seen(sk, reord);
+	/* Forward progress: the backoff and the give-up clock restart. */
 	xs->retransmits = 0;
 	xs->backoff = 0;
+	xs->retrans_stamp = 0;
 	sk_stop_timer(sk, &xs->rtx_timer);
 	xtcp_rearm_rtx(sk);
-	if (freed)
+	if (acked)
 		sk->sk_write_space(sk);
+	return acked;
 }
 
 /*
- * In-order data goes to the receive queue (0). Anything else is dropped
- * and counted; the caller answers with an immediate duplicate ACK so the
- * sender repairs the hole.
+ * Queue received data. In order (0): to the receive queue, and whatever
+ * the out-of-order queue now continues. Beyond a hole (1): to the
+ * out-of-order queue. Negative: dropped, the caller frees the skb.
+ * *@fin tells that the peer's FIN is now next in sequence.
  */
-int xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
+int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool had_ooo;
+	int err;
 
-	if (cb->seq != xs->rcv_nxt) {
-		XTCP_INC_STATS(xtcp_sk_net(sk), OFODROP);
-		return -EAGAIN;
+	*fin = false;
+	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
+		err = xtcp_ofo_queue(sk, skb);
+		if (err == -ENOBUFS)
+			XTCP_INC_STATS(xtcp_sk_net(sk), OFODROP);
+		return err ? err : 1;
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    (unsigned int)READ_ONCE(sk->sk_rcvbuf)) {
-		XTCP_INC_STATS(xtcp_sk_net(sk), OFODROP);
-		return -ENOBUFS;
+	if (cb->seq != xs->rcv_nxt)
+		return -EINVAL;
+
+	if (skb->len) {
+		/*
+		 * In-order data inside the window we advertised is a promise
+		 * kept: the window is half the free buffer, and the other
+		 * half covers skb overhead, so the hard limit is twice
+		 * SO_RCVBUF. Out-of-order data gives way first.
+		 */
+		int limit = 2 * READ_ONCE(sk->sk_rcvbuf);
+
+		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit)
+			xtcp_ofo_prune(sk, skb->truesize, limit);
+		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit) {
+			XTCP_INC_STATS(xtcp_sk_net(sk), RCVQDROP);
+			return -ENOBUFS;
+		}
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		xs->rcv_nxt = cb->seq + skb->len;
+		xs->bytes_received += skb->len;
+		*fin = cb->flags & XTCP_F_FIN;
+	} else {
+		*fin = true;		/* a bare FIN, in order */
+		kfree_skb(skb);
 	}
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	xs->rcv_nxt = cb->seq + skb->len;
-	xs->bytes_received += skb->len;
 	xs->last_data_recv = jiffies;
+	had_ooo = !RB_EMPTY_ROOT(&xs->ooo_queue);
+	if (had_ooo && !*fin)
+		*fin = xtcp_ofo_drain(sk);
+	if (had_ooo)
+		xs->quickack = 1;	/* a hole was filled: ACK at once */
 	sk->sk_data_ready(sk);
 	return 0;
+}
+
+/*
+ * In-order data arrived: ACK every second segment at once, else within
+ * net.xtcp.delack_ms (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3).
+ */
+void xtcp_ack_schedule(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (++xs->segs_unacked >= 2 || xs->quickack) {
+		xs->quickack = 0;
+		xtcp_send_ack(sk);
+		return;
+	}
+	if (!xs->ack_pending) {
+		xs->ack_pending = 1;
+		sk_reset_timer(sk, &xs->delack_timer, jiffies +
+			       msecs_to_jiffies(READ_ONCE(xtcp_sk_net(sk)->sysctl.delack_ms)));
+	}
 }
 
 /* After reading: announce the window if it opened by a useful amount. */
@@ -111,14 +180,85 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 		return;
 	if (cur < 0)
 		cur = 0;
-	if (now >= 2 * (u32)cur || now - cur >= 2U * xs->mss ||
-	    (cur == 0 && now > 0))
+	if (now <= (u32)cur)
+		return;
+	if (now >= 2 * (u32)cur || now - cur >= 2U * xs->mss)
 		xtcp_send_ack(sk);
 }
 
 static bool xtcp_can_send(struct sock *sk)
 {
 	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT);
+}
+
+/* A new, empty data segment at the tail of the write queue. */
+static struct sk_buff *xtcp_new_segment(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = alloc_skb(XTCP_MAX_HEADER, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, XTCP_MAX_HEADER);
+	/* The checksum is computed at transmit time (or by the device). */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	memset(XTCP_SKB_CB(skb), 0, sizeof(struct xtcp_skb_cb));
+	XTCP_SKB_CB(skb)->seq = xs->write_seq;
+	XTCP_SKB_CB(skb)->end_seq = xs->write_seq;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!xs->send_head)
+		xs->send_head = skb;
+	return skb;
+}
+
+/*
+ * Copy up to @copy bytes from the user into the page fragment of the
+ * socket and attach them to @skb (the one copy of the data path).
+ * Returns the bytes copied, 0 when the skb has no room for another
+ * fragment, or a negative errno.
+ */
+static int xtcp_append(struct sock *sk, struct sk_buff *skb,
+		       struct msghdr *msg, int copy)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge;
+	int err;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOMEM;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;
+	copy = min_t(int, copy, pfrag->size - pfrag->offset);
+	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+				       pfrag->offset, copy);
+	if (err)
+		return err;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		get_page(pfrag->page);
+	}
+	pfrag->offset += copy;
+	XTCP_SKB_CB(skb)->end_seq += copy;
+	xtcp_sk(sk)->write_seq += copy;
+	return copy;
+}
+
+/* The unsent tail segment, if more data may join it. */
+static struct sk_buff *xtcp_open_tail(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!tail || !xs->send_head || tail->len >= xs->mss ||
+	    (XTCP_SKB_CB(tail)->flags & (XTCP_F_SYN | XTCP_F_FIN)))
+		return NULL;
+	return tail;
 }
 
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
@@ -139,53 +279,51 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (err)
 			goto do_error;
 	}
+	xs->corked = !!(flags & MSG_MORE);
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb;
-		size_t seg;
+		int copy;
 
 		err = -EPIPE;
-		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
+		    !xtcp_can_send(sk))
 			goto do_error;
-		if (!xtcp_can_send(sk))
-			goto do_error;
-		if (!sk_stream_memory_free(sk)) {
-			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			xtcp_push(sk);
-			err = sk_stream_wait_memory(sk, &timeo);
-			if (err)
-				goto do_error;
-			continue;
-		}
 
-		seg = min_t(size_t, msg_data_left(msg), xs->mss);
-		skb = alloc_skb_with_frags(XTCP_MAX_HEADER, seg, 0, &err,
-					   sk->sk_allocation);
+		skb = xtcp_open_tail(sk);
 		if (!skb) {
-			err = sk_stream_wait_memory(sk, &timeo);
-			if (err)
-				goto do_error;
-			continue;
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_memory;
+			skb = xtcp_new_segment(sk);
+			if (!skb)
+				goto wait_for_memory;
 		}
-		skb_reserve(skb, XTCP_MAX_HEADER);
-		skb->data_len = seg;
-		skb->len = seg;
-		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, seg)) {
-			kfree_skb(skb);
-			err = -EFAULT;
+		copy = min_t(size_t, msg_data_left(msg), xs->mss - skb->len);
+		copy = xtcp_append(sk, skb, msg, copy);
+		if (copy < 0) {
+			err = copy;
+			if (err == -ENOMEM)
+				goto wait_for_memory;
 			goto do_error;
 		}
-		memset(XTCP_SKB_CB(skb), 0, sizeof(struct xtcp_skb_cb));
-		XTCP_SKB_CB(skb)->seq = xs->write_seq;
-		XTCP_SKB_CB(skb)->end_seq = xs->write_seq + seg;
-		xs->write_seq += seg;
-		sk_wmem_queued_add(sk, skb->truesize);
-		__skb_queue_tail(&sk->sk_write_queue, skb);
-		if (!xs->send_head)
-			xs->send_head = skb;
-		copied += seg;
-		if (!(flags & MSG_MORE))
+		if (!copy) {
+			/* Out of fragment slots: close this segment. */
+			skb = xtcp_new_segment(sk);
+			if (!skb)
+				goto wait_for_memory;
+			continue;
+		}
+		copied += copy;
+		if (skb->len >= xs->mss)
 			xtcp_push(sk);
+		continue;
+
+wait_for_memory:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		xtcp_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
 	}
 	xtcp_push(sk);
 	release_sock(sk);

@@ -6,8 +6,8 @@
  * ACK turns the entry into a full socket in the accept queue.
  *
  * Entries live in a hash table of their listener and are only touched
- * under the listener's lock. Bounds: min(backlog, net.xtcp.max_syn_backlog)
- * entries; beyond, SYNs are dropped and counted (SynQueueDrops). A full
+ * under the listener's lock. Bounds: min(max(backlog, 1),
+ * net.xtcp.max_syn_backlog) entries; beyond, SYNs are dropped and counted (SynQueueDrops). A full
  * accept queue drops SYNs and final ACKs silently (ListenOverflows): never
  * an RST, so the client's retransmission succeeds once the application
  * calls accept() (seed 004).
@@ -42,6 +42,7 @@ struct xtcp_request {
 	u8			snd_wscale;
 	u8			rcv_wscale;
 	u8			wscale_ok:1,
+				sack_ok:1,
 				dead:1;
 	u8			retrans;
 	int			iif;
@@ -132,6 +133,7 @@ static void xtcp_send_synack(struct sock *sk, struct xtcp_request *req)
 		.mss = req->advmss,
 		.wscale = req->rcv_wscale,
 		.wscale_ok = req->wscale_ok,
+		.sack_ok = req->sack_ok,
 	};
 	u32 space = min_t(u32, xtcp_rcv_space(sk), 65535);
 
@@ -235,6 +237,7 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	req->advmss = cb->advmss;
 	req->peer_window = cb->window;
 	req->wscale_ok = opts.wscale_ok;
+	req->sack_ok = opts.sack_ok;
 	req->snd_wscale = opts.wscale_ok ? min_t(u8, opts.wscale, XTCP_MAX_WSCALE) : 0;
 	req->rcv_wscale = opts.wscale_ok ? xtcp_choose_wscale(sk) : 0;
 	req->iif = cb->iif;
@@ -263,6 +266,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	if (!child)
 		return NULL;
 	sock_init_data(NULL, child);
+	child->sk_type = SOCK_STREAM;
 	xtcp_init_sock(child);
 	xs = xtcp_sk(child);
 	inet = inet_sk(child);
@@ -312,6 +316,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	xs->rcv_wscale = req->rcv_wscale;
 	xs->snd_wscale = req->snd_wscale;
 	xs->wscale_ok = req->wscale_ok;
+	xs->sack_ok = req->sack_ok;
 	xs->rcv_wnd = min_t(u32, xtcp_rcv_space(sk), 65535);
 	xs->snd_wnd = (u32)cb->window << xs->snd_wscale;
 	xs->max_snd_wnd = xs->snd_wnd;

@@ -14,6 +14,9 @@ static int xtcp_one = 1;
 static int xtcp_max_port = 65535;
 static int xtcp_max_retries = 127;
 static int xtcp_max_ms = 3600 * 1000;
+static int xtcp_ten = 10;
+static int xtcp_rto_cap = 120000;
+static int xtcp_delack_cap = 200;
 
 void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 {
@@ -29,6 +32,9 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->rfc1337 = 0;
 	s->retries2 = 15;
 	s->challenge_ack_limit = 1000;
+	s->rto_min_ms = 200;
+	s->rto_max_ms = 120000;
+	s->delack_ms = 40;
 }
 
 void xtcp_local_port_range(struct xtcp_net *xn, int *low, int *high)
@@ -100,6 +106,9 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(rfc1337, &xtcp_zero, &xtcp_one),
 	XTCP_INT_ENTRY(retries2, &xtcp_one, &xtcp_max_retries),
 	XTCP_INT_ENTRY(challenge_ack_limit, &xtcp_zero, NULL),
+	XTCP_INT_ENTRY(rto_min_ms, &xtcp_ten, &xtcp_rto_cap),
+	XTCP_INT_ENTRY(rto_max_ms, &xtcp_ten, &xtcp_rto_cap),
+	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
 	{ }
 };
 

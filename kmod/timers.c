@@ -22,6 +22,16 @@ void xtcp_arm_rtx(struct sock *sk, unsigned long when)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
+	/* Never sleep past the user timeout (RFC 5482): wake to give up. */
+	if (xs->user_timeout && xs->retrans_stamp) {
+		s32 left = xs->retrans_stamp + msecs_to_jiffies(xs->user_timeout) -
+			   xtcp_time();
+		unsigned long deadline = jiffies + max(left, 1);
+
+		if (time_before(deadline, when))
+			when = deadline;
+	}
+
 	xs->rtx_expires = when;
 	sk_reset_timer(sk, &xs->rtx_timer, when);
 }
@@ -42,6 +52,19 @@ void xtcp_rearm_rtx(struct sock *sk)
 	if (!timer_pending(&xs->rtx_timer))
 		xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
 			     xs->rto << xs->backoff, XTCP_RTO_MAX));
+}
+
+/*
+ * XTCP_USER_TIMEOUT (RFC 5482): give up when data has been unacknowledged
+ * that long, whatever the retry count says.
+ */
+static bool xtcp_user_timed_out(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return xs->user_timeout && xs->retrans_stamp &&
+	       (s32)(xtcp_time() - xs->retrans_stamp -
+		     msecs_to_jiffies(xs->user_timeout)) >= 0;
 }
 
 static u32 xtcp_retry_limit(struct sock *sk)
@@ -87,6 +110,7 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	if (head == xs->send_head) {
 		/* Nothing in flight, data waiting: the window is closed.
 		 * Probe it (persist timer), backing off like RTO. */
+		XTCP_INC_STATS(xn, ZEROWINDOWPROBES);
 		xtcp_send_probe(sk);
 		if (xs->backoff < 15)
 			xs->backoff++;
@@ -95,14 +119,25 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		return;
 	}
 
-	if (xs->retransmits >= xtcp_retry_limit(sk)) {
+	/* The give-up clock starts at the first transmission of the oldest
+	 * unacknowledged segment. */
+	if (!xs->retrans_stamp)
+		xs->retrans_stamp = XTCP_SKB_CB(head)->when ?: 1;
+	if (xs->retransmits >= xtcp_retry_limit(sk) || xtcp_user_timed_out(sk)) {
 		xtcp_write_timeout(sk);
 		return;
 	}
 	XTCP_INC_STATS(xn, TIMEOUTS);
-	if (sk->sk_state == TCP_SYN_SENT)
-		XTCP_INC_STATS(xn, SYNRETRANS);
-	xtcp_retransmit_head(sk);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (sk->sk_state == TCP_SYN_SENT)
+			XTCP_INC_STATS(xn, SYNRETRANS);
+		xtcp_retransmit_head(sk);
+	} else {
+		/* RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is
+		 * lost, cwnd is one segment, the oldest goes out again. */
+		xtcp_enter_loss(sk);
+		xtcp_push(sk);
+	}
 	xs->retransmits++;
 	if (xs->backoff < 15)
 		xs->backoff++;
@@ -174,7 +209,10 @@ static void xtcp_keepalive(struct sock *sk)
 			       jiffies + xtcp_keepidle(xs) - idle);
 		return;
 	}
-	if (xs->probes_out >= (xs->keepcnt ?: 9)) {
+	/* With XTCP_USER_TIMEOUT set, it decides when the peer is dead. */
+	if ((xs->user_timeout && xs->probes_out &&
+	     idle >= msecs_to_jiffies(xs->user_timeout)) ||
+	    (!xs->user_timeout && xs->probes_out >= (xs->keepcnt ?: 9))) {
 		xtcp_write_timeout(sk);
 		return;
 	}
@@ -205,14 +243,37 @@ out:
 	sock_put(sk);
 }
 
+/* The delayed ACK is due. */
+static void xtcp_delack_timer_fn(struct timer_list *t)
+{
+	struct xtcp_sock *xs = xtcp_timer_container(xs, t, delack_timer);
+	struct sock *sk = xtcp_to_sk(xs);
+
+	bh_lock_sock(sk);
+	if (xtcp_timer_defer(sk, t))
+		goto out;
+	if (xs->ack_pending && sk->sk_state != TCP_CLOSE) {
+		XTCP_INC_STATS(xtcp_sk_net(sk), DELAYEDACKS);
+		xtcp_send_ack(sk);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 void xtcp_init_timers(struct sock *sk)
 {
 	timer_setup(&xtcp_sk(sk)->rtx_timer, xtcp_rtx_timer_fn, 0);
+	timer_setup(&xtcp_sk(sk)->delack_timer, xtcp_delack_timer_fn, 0);
 	timer_setup(&sk->sk_timer, xtcp_sk_timer_fn, 0);
 }
 
 void xtcp_clear_timers(struct sock *sk)
 {
-	sk_stop_timer(sk, &xtcp_sk(sk)->rtx_timer);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	sk_stop_timer(sk, &xs->rtx_timer);
+	sk_stop_timer(sk, &xs->delack_timer);
+	xs->ack_pending = 0;
 	sk_stop_timer(sk, &sk->sk_timer);
 }

@@ -165,6 +165,19 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
 		      XTCP_F_ACK, tw->rcv_wnd, NULL, 0, tw->bound_dev_if);
 }
 
+/* A new SYN for the 4-tuple found a listener: the entry makes way. */
+void xtcp_tw_recycle(struct xtcp_tw *tw)
+{
+	XTCP_INC_STATS(xtcp_pernet(read_pnet(&tw->net)), TIMEWAITRECYCLED);
+	xtcp_tw_kill(tw);
+}
+
+/* ... or found none: the entry stays and answers with an ACK. */
+void xtcp_tw_refuse_syn(struct xtcp_tw *tw)
+{
+	xtcp_tw_send_ack(tw);
+}
+
 /*
  * A segment for a TIME-WAIT entry (RFC 9293 3.10.7.4 in TIME-WAIT, with
  * Linux's choices where the RFC leaves room):
@@ -193,9 +206,9 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 	}
 	if ((cb->flags & (XTCP_F_SYN | XTCP_F_ACK)) == XTCP_F_SYN) {
 		if (xtcp_after(cb->seq, tw->rcv_nxt)) {
+			/* The caller recycles the entry only if a listener
+			 * takes the SYN; otherwise it ACKs (as Linux). */
 			*isn_hint = tw->snd_nxt + 65535 + 2;
-			XTCP_INC_STATS(xn, TIMEWAITRECYCLED);
-			xtcp_tw_kill(tw);
 			return XTCP_TW_SYN;
 		}
 		xtcp_tw_send_ack(tw);

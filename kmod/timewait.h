@@ -39,6 +39,8 @@ enum xtcp_tw_verdict {
 enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 				 u32 *isn_hint);
 bool xtcp_tw_create(struct sock *sk);
+void xtcp_tw_recycle(struct xtcp_tw *tw);
+void xtcp_tw_refuse_syn(struct xtcp_tw *tw);
 void xtcp_tw_kill(struct xtcp_tw *tw);
 void xtcp_tw_purge(struct xtcp_net *xn);
 unsigned long xtcp_tw_remaining(const struct xtcp_tw *tw);

@@ -45,6 +45,7 @@ struct xtcp_skb_cb {
 	u16	window;		/* received, unscaled */
 	u8	flags;		/* XTCP_F_* */
 	u8	retrans;	/* times retransmitted */
+	u8	sacked;		/* XTCP_SKB_* scoreboard bits */
 	/* Received segments: what the listener path needs after demux. */
 	int	iif;
 	u32	isn_hint;	/* from a recycled TIME-WAIT entry, 0: none */
@@ -52,11 +53,48 @@ struct xtcp_skb_cb {
 };
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
+/* Scoreboard bits of a sent segment (recovery.c). */
+#define XTCP_SKB_SACKED		0x01	/* the peer holds it (SACK) */
+#define XTCP_SKB_LOST		0x02	/* presumed lost: retransmit */
+#define XTCP_SKB_RETRANS	0x04	/* retransmitted, not yet acked */
+
+/* Loss recovery state, as Linux's ca_state. */
+enum {
+	XTCP_CA_OPEN,		/* nothing wrong */
+	XTCP_CA_DISORDER,	/* dupacks or SACKs seen, not yet a loss */
+	XTCP_CA_RECOVERY,	/* fast retransmit / NewReno recovery */
+	XTCP_CA_LOSS,		/* after an RTO */
+};
+
+#define XTCP_MAX_SACKS		4
+struct xtcp_sack_block {
+	u32	start;
+	u32	end;
+};
+
+/*
+ * Congestion control, behind a small ops table so that CUBIC (or anything
+ * else) can follow NewReno without touching the loss-recovery code.
+ */
+struct xtcp_cc_ops {
+	const char *name;
+	void (*init)(struct sock *sk);
+	/* New ssthresh on loss. */
+	u32 (*ssthresh)(struct sock *sk);
+	/* @acked segments newly acknowledged while not in recovery. */
+	void (*cong_avoid)(struct sock *sk, u32 acked);
+};
+
 /* The parsed options of a received segment. */
 struct xtcp_opts {
 	u16	mss;		/* 0: not present */
 	u8	wscale;
-	u8	wscale_ok:1;
+	u8	wscale_ok:1,
+		sack_ok:1;	/* SACK-permitted (SYN) */
+	u8	num_sacks;	/* SACK blocks (any segment) */
+	struct {
+		u32 start, end;
+	} sacks[4];
 };
 
 /* A listener's accept queue and SYN queue. */
@@ -88,10 +126,33 @@ struct xtcp_sock {
 	u16			user_mss;	/* XTCP_MAXSEG, 0: none */
 	u32			snd_cwnd;	/* segments */
 	u32			snd_ssthresh;
-	int			keepidle;	/* seconds, 0: sysctl default */
+	u32			snd_cwnd_cnt;	/* congestion avoidance counter */
+	const struct xtcp_cc_ops *cc;
+	/* The scoreboard (recovery.c), in segments of the write queue. */
+	u32			packets_out;
+	u32			sacked_out;
+	u32			lost_out;
+	u32			retrans_out;
+	u32			high_seq;	/* RFC 6582 "recover" */
+	u32			dupacks;
+	u8			ca_state;
+	u8			sack_ok:1,	/* both ends sent SACK-permitted */
+				corked:1,	/* MSG_MORE: hold a partial segment */
+				ack_pending:1,	/* data received, ACK owed */
+				quickack:1;	/* ACK every segment (start, holes) */
+	u8			segs_unacked;	/* received since our last ACK */
+	u32			retrans_stamp;	/* xtcp_time() the oldest unacked data left, 0: none */
+	u32			reordering;	/* segments of reordering seen: the dupthresh */
+	/* Receive side: out-of-order queue and the SACK blocks to send. */
+	struct rb_root		ooo_queue;
+	u32			ooo_last_seq;	/* most recent out-of-order arrival */
+	u8			num_sacks;
+	struct xtcp_sack_block	sacks[XTCP_MAX_SACKS];
+	struct timer_list	delack_timer;
+	int			keepidle;	/* seconds, 0: 7200 (as TCP) */
 	int			keepintvl;
 	int			keepcnt;
-	u32			user_timeout;	/* ms, 0: retries2 */
+	u32			user_timeout;	/* ms (RFC 5482), 0: retries2 decides */
 	unsigned long		last_data_sent;	/* jiffies */
 	unsigned long		last_data_recv;
 	unsigned long		rcv_tstamp;	/* last segment from the peer */
@@ -140,7 +201,7 @@ struct xtcp_sock {
 	u64			bytes_received;
 	u32			segs_in;
 	u32			segs_out;
-	unsigned long		last_challenge;	/* RFC 5961 rate limit */
+	unsigned long		last_challenge;	/* rate limit of dup ACKs */
 	u32			challenge_count;
 };
 
@@ -152,6 +213,12 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 static inline struct sock *xtcp_to_sk(struct xtcp_sock *xs)
 {
 	return &xs->inet.sk;
+}
+
+/* A 32-bit jiffies clock for per-segment times (compare with s32 diffs). */
+static inline u32 xtcp_time(void)
+{
+	return (u32)jiffies;
 }
 
 /* Sequence number arithmetic modulo 2^32. */
@@ -257,6 +324,25 @@ void xtcp_arm_fin_wait2(struct sock *sk);
 void xtcp_keepalive_start(struct sock *sk);
 void xtcp_set_keepalive(struct sock *sk, int on);
 
+/* cc.c */
+void xtcp_cc_init(struct sock *sk);
+u32 xtcp_in_flight(const struct xtcp_sock *xs);
+
+/* recovery.c */
+void xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb);
+void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked_segs,
+		       bool dupack);
+void xtcp_enter_loss(struct sock *sk);
+void xtcp_reordering_seen(struct sock *sk, u32 degree);
+struct sk_buff *xtcp_next_lost(struct sock *sk);
+
+/* reassembly.c */
+int xtcp_ofo_queue(struct sock *sk, struct sk_buff *skb);
+bool xtcp_ofo_drain(struct sock *sk);
+void xtcp_ofo_purge(struct sock *sk);
+void xtcp_ofo_prune(struct sock *sk, unsigned int need, unsigned int limit);
+void xtcp_build_sacks(struct sock *sk);
+
 /* rtt.c */
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);
 void xtcp_rtt_init(struct sock *sk);
@@ -269,8 +355,9 @@ u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		 int flags);
-int xtcp_data_queue(struct sock *sk, struct sk_buff *skb);
-void xtcp_clean_rtx_queue(struct sock *sk, u32 ack);
+int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin);
+u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack);
+void xtcp_ack_schedule(struct sock *sk);
 void xtcp_write_space(struct sock *sk);
 void xtcp_cleanup_rbuf(struct sock *sk, int copied);
 

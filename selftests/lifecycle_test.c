@@ -267,10 +267,17 @@ TEST_F(net, self_connect)
 
 TEST_F(net, client_closes_first)
 {
-	int lfd, srv, cli, port;
+	struct sockaddr_in sin = xt_sin(IP_A, 5000);
+	int lfd, srv, cli, port, fd;
 	char c;
 
-	connect_pair(_metadata, self->a, self->b, 5000, &lfd, &srv, &cli);
+	lfd = xt_listen(self->a, IP_A, 5000, 16, 1);
+	ASSERT_LE(0, lfd);
+	cli = xt_xsock(self->b);
+	ASSERT_EQ(0, xt_set_int(cli, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, connect(cli, (struct sockaddr *)&sin, sizeof(sin)));
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
 	port = xt_getport(cli, 0);
 	ASSERT_EQ(0, shutdown(cli, SHUT_WR));
 	EXPECT_EQ(XTCP_FIN_WAIT2, xt_wait_state(cli, XTCP_FIN_WAIT2, 3000));
@@ -287,10 +294,13 @@ TEST_F(net, client_closes_first)
 	EXPECT_EQ(0, xt_counter(self->b, "CurrEstab"));
 	close(cli);
 
-	/* The 4-tuple is held: the same local port cannot connect there. */
-	int fd = xt_xsock(self->b);
-	struct sockaddr_in sin = xt_sin(IP_A, 5000);
-
+	/* The port is held: without SO_REUSEADDR it cannot be bound... */
+	fd = xt_xsock(self->b);
+	EXPECT_EQ(-1, xt_bind(fd, IP_B, port));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(fd);
+	/* ...with it, it can, but the 4-tuple itself is still taken. */
+	fd = xt_xsock(self->b);
 	ASSERT_EQ(0, xt_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1));
 	ASSERT_EQ(0, xt_bind(fd, IP_B, port));
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));

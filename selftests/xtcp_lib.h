@@ -9,7 +9,9 @@
 #ifndef XTCP_LIB_H
 #define XTCP_LIB_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +33,7 @@
 #define IP_A "10.0.0.1"
 #define IP_B "10.0.0.2"
 
-static int xt_run(const char *fmt, ...)
+static inline int xt_run(const char *fmt, ...)
 {
 	char cmd[1024];
 	va_list ap;
@@ -46,7 +48,7 @@ static int xt_run(const char *fmt, ...)
 	return WEXITSTATUS(rc);
 }
 
-static long xt_now_ms(void)
+static inline long xt_now_ms(void)
 {
 	struct timespec ts;
 
@@ -54,7 +56,7 @@ static long xt_now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static void xt_sleep_ms(long ms)
+static inline void xt_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -63,13 +65,13 @@ static void xt_sleep_ms(long ms)
 }
 
 /* Names unique to this test process, so tests never share namespaces. */
-static void xt_ns_names(char *a, char *b, size_t n)
+static inline void xt_ns_names(char *a, char *b, size_t n)
 {
 	snprintf(a, n, "xa%d", getpid());
 	snprintf(b, n, "xb%d", getpid());
 }
 
-static int xt_ns_pair_create(const char *a, const char *b)
+static inline int xt_ns_pair_create(const char *a, const char *b)
 {
 	return xt_run("set -e; IP=/usr/sbin/ip; "
 		      "$IP netns add %s; $IP netns add %s; "
@@ -81,14 +83,14 @@ static int xt_ns_pair_create(const char *a, const char *b)
 		      a, b, a, b, a, b, a, a, b, b);
 }
 
-static void xt_ns_pair_destroy(const char *a, const char *b)
+static inline void xt_ns_pair_destroy(const char *a, const char *b)
 {
 	xt_run("/usr/sbin/ip netns del %s 2>/dev/null; /usr/sbin/ip netns del %s 2>/dev/null",
 	       a, b);
 }
 
 /* Run fn in namespace ns (this thread), then come back. */
-static int xt_enter(const char *ns)
+static inline int xt_enter(const char *ns)
 {
 	char path[128];
 	int fd, rc;
@@ -104,7 +106,7 @@ static int xt_enter(const char *ns)
 
 static int xt_home_fd = -1;
 
-static void xt_leave(void)
+static inline void xt_leave(void)
 {
 	if (xt_home_fd < 0)
 		return;
@@ -112,13 +114,13 @@ static void xt_leave(void)
 		perror("setns home");
 }
 
-static void xt_remember_home(void)
+static inline void xt_remember_home(void)
 {
 	if (xt_home_fd < 0)
 		xt_home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 
-static int xt_socket_in(const char *ns, int domain, int type, int proto)
+static inline int xt_socket_in(const char *ns, int domain, int type, int proto)
 {
 	int fd, saved;
 
@@ -132,12 +134,12 @@ static int xt_socket_in(const char *ns, int domain, int type, int proto)
 	return fd;
 }
 
-static int xt_xsock(const char *ns)
+static inline int xt_xsock(const char *ns)
 {
 	return xt_socket_in(ns, AF_XTCP, SOCK_STREAM, 0);
 }
 
-static struct sockaddr_in xt_sin(const char *ip, int port)
+static inline struct sockaddr_in xt_sin(const char *ip, int port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
@@ -146,20 +148,20 @@ static struct sockaddr_in xt_sin(const char *ip, int port)
 	return sin;
 }
 
-static int xt_bind(int fd, const char *ip, int port)
+static inline int xt_bind(int fd, const char *ip, int port)
 {
 	struct sockaddr_in sin = xt_sin(ip, port);
 
 	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
 }
 
-static int xt_set_int(int fd, int level, int opt, int val)
+static inline int xt_set_int(int fd, int level, int opt, int val)
 {
 	return setsockopt(fd, level, opt, &val, sizeof(val));
 }
 
 /* A listener in ns on ip:port; -1 on failure. */
-static int xt_listen(const char *ns, const char *ip, int port, int backlog,
+static inline int xt_listen(const char *ns, const char *ip, int port, int backlog,
 		     int reuse)
 {
 	int fd = xt_xsock(ns);
@@ -176,7 +178,7 @@ static int xt_listen(const char *ns, const char *ip, int port, int backlog,
 }
 
 /* Blocking connect from ns; the fd, or -errno. */
-static int xt_connect(const char *ns, const char *ip, int port)
+static inline int xt_connect(const char *ns, const char *ip, int port)
 {
 	struct sockaddr_in sin = xt_sin(ip, port);
 	int fd = xt_xsock(ns), err;
@@ -191,7 +193,7 @@ static int xt_connect(const char *ns, const char *ip, int port)
 	return fd;
 }
 
-static int xt_connect_nb(int fd, const char *ip, int port)
+static inline int xt_connect_nb(int fd, const char *ip, int port)
 {
 	struct sockaddr_in sin = xt_sin(ip, port);
 
@@ -199,7 +201,7 @@ static int xt_connect_nb(int fd, const char *ip, int port)
 	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? -errno : 0;
 }
 
-static int xt_state(int fd)
+static inline int xt_state(int fd)
 {
 	struct xtcp_info info;
 	socklen_t len = sizeof(info);
@@ -211,7 +213,7 @@ static int xt_state(int fd)
 }
 
 /* Poll the socket's state until it is @state or @ms pass. */
-static int xt_wait_state(int fd, int state, long ms)
+static inline int xt_wait_state(int fd, int state, long ms)
 {
 	long end = xt_now_ms() + ms;
 	int s;
@@ -225,7 +227,7 @@ static int xt_wait_state(int fd, int state, long ms)
 	return s;
 }
 
-static int xt_sock_error(int fd)
+static inline int xt_sock_error(int fd)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -235,7 +237,7 @@ static int xt_sock_error(int fd)
 	return err;
 }
 
-static int xt_getport(int fd, int peer)
+static inline int xt_getport(int fd, int peer)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -246,7 +248,7 @@ static int xt_getport(int fd, int peer)
 }
 
 /* One XTCP counter of namespace ns, from /proc/net/xtcp/snmp. */
-static long xt_counter(const char *ns, const char *name)
+static inline long xt_counter(const char *ns, const char *name)
 {
 	char names[4096], values[4096], *n, *v, *sn, *sv;
 	long val = -1;
@@ -278,7 +280,7 @@ static long xt_counter(const char *ns, const char *name)
 }
 
 /* Write a sysctl from C: 0 or the errno of the write. */
-static int xt_sysctl_errno(const char *ns, const char *name, const char *val)
+static inline int xt_sysctl_errno(const char *ns, const char *name, const char *val)
 {
 	char path[128];
 	int fd, err = 0;
@@ -297,21 +299,21 @@ static int xt_sysctl_errno(const char *ns, const char *name, const char *val)
 	return err;
 }
 
-static int xt_sysctl(const char *ns, const char *name, const char *val)
+static inline int xt_sysctl(const char *ns, const char *name, const char *val)
 {
 	return xt_run("/usr/sbin/ip netns exec %s sh -c 'echo %s > /proc/sys/net/xtcp/%s'",
 		      ns, val, name);
 }
 
 /* tc netem on the veth end of a namespace ("va" in A, "vb" in B). */
-static int xt_netem(const char *ns, const char *dev, const char *args)
+static inline int xt_netem(const char *ns, const char *dev, const char *args)
 {
 	return xt_run("/usr/sbin/ip netns exec %s /usr/sbin/tc qdisc replace dev %s root netem %s",
 		      ns, dev, args);
 }
 
 /* Wait until fd is readable (or hung up) for at most ms. */
-static int xt_wait_readable(int fd, int ms)
+static inline int xt_wait_readable(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
@@ -320,14 +322,14 @@ static int xt_wait_readable(int fd, int ms)
 
 /* ---- raw XTCP segments ------------------------------------------------ */
 
-static uint16_t xt_csum_fold(uint32_t sum)
+static inline uint16_t xt_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
 }
 
-static uint32_t xt_csum_add(uint32_t sum, const void *data, size_t len)
+static inline uint32_t xt_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -342,7 +344,7 @@ static uint32_t xt_csum_add(uint32_t sum, const void *data, size_t len)
 }
 
 /* The checksum over the pseudo-header (RFC 9293 3.1, protocol 253). */
-static uint16_t xt_checksum(const char *src, const char *dst,
+static inline uint16_t xt_checksum(const char *src, const char *dst,
 			    const void *seg, size_t len)
 {
 	struct in_addr s, d;
@@ -373,7 +375,7 @@ struct xt_seg {
 	int spoof;		/* IPPROTO_RAW socket: we write the IP header */
 };
 
-static int xt_raw_send(int raw, const char *src, const char *dst,
+static inline int xt_raw_send(int raw, const char *src, const char *dst,
 		       const struct xt_seg *s)
 {
 	uint8_t pkt[2048 + 20], *buf = pkt + 20;
@@ -417,7 +419,7 @@ static int xt_raw_send(int raw, const char *src, const char *dst,
 }
 
 /* Next XTCP segment seen by a raw socket (IP header stripped), or -1. */
-static int xt_raw_recv(int raw, struct xtcphdr *th, struct in_addr *from,
+static inline int xt_raw_recv(int raw, struct xtcphdr *th, struct in_addr *from,
 		       int ms)
 {
 	uint8_t buf[70000];

@@ -90,43 +90,53 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Copy both ways until the peer's EOF (and ours, unless echoing). */
+/*
+ * Copy both ways until both are done: the peer's EOF, and ours (stdin at
+ * EOF, then shutdown(SHUT_WR)). An echoing server has no stdin.
+ */
 static int pump(int fd, int in)
 {
 	char buf[65536];
-	int in_open = in >= 0;
+	int in_open = in >= 0, peer_open = 1;
 	struct pollfd p[2];
 
-	for (;;) {
-		int n = 1;
+	while (peer_open || in_open) {
+		int n = 0;
 
-		p[0].fd = fd;
-		p[0].events = POLLIN;
+		if (peer_open) {
+			p[n].fd = fd;
+			p[n].events = POLLIN;
+			n++;
+		}
 		if (in_open) {
-			p[1].fd = in;
-			p[1].events = POLLIN;
-			n = 2;
+			p[n].fd = in;
+			p[n].events = POLLIN;
+			n++;
 		}
 		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		if (p[0].revents) {
+		if (peer_open && p[0].revents) {
 			ssize_t r = read(fd, buf, sizeof(buf));
 
 			if (r < 0) {
 				fprintf(stderr, "xtcpcat: read: %s\n", strerror(errno));
 				return -1;
 			}
-			if (r == 0)
-				return 0;
+			if (r == 0) {
+				peer_open = 0;
+				if (echo_back)
+					return 0;
+				continue;
+			}
 			if (write_all(echo_back ? fd : 1, buf, r)) {
 				fprintf(stderr, "xtcpcat: write: %s\n", strerror(errno));
 				return -1;
 			}
 		}
-		if (in_open && p[1].revents) {
+		if (in_open && p[n - 1].revents) {
 			ssize_t r = read(in, buf, sizeof(buf));
 
 			if (r <= 0) {
@@ -140,6 +150,7 @@ static int pump(int fd, int in)
 			}
 		}
 	}
+	return 0;
 }
 
 static void finish(int fd)

@@ -141,6 +141,17 @@ struct xtcp_info {
 	__u64	xtcpi_bytes_received;
 	__u32	xtcpi_last_data_sent_ms;	/* ago */
 	__u32	xtcpi_last_data_recv_ms;	/* ago */
+	/* The sender's scoreboard and recovery state. */
+	__u8	xtcpi_ca_state;		/* 0 open, 1 disorder, 2 recovery, 3 loss */
+	__u8	xtcpi_backoff;
+	__u8	xtcpi_sack_ok;
+	__u8	xtcpi_pad;
+	__u32	xtcpi_packets_out;
+	__u32	xtcpi_sacked_out;
+	__u32	xtcpi_lost_out;
+	__u32	xtcpi_retrans_out;
+	__u32	xtcpi_reordering;
+	__u32	xtcpi_rcv_ooo_segs;	/* segments waiting beyond a hole */
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loss detection and recovery on the sender.
+ *
+ * The scoreboard: each sent segment of the write queue carries SACKED,
+ * LOST and RETRANS bits, and the socket counts them (packets_out,
+ * sacked_out, lost_out, retrans_out). The peer's SACK blocks (RFC 2018)
+ * mark what it holds; a segment with at least DupThresh SACKed segments
+ * above it is lost (RFC 6675 IsLost; DupThresh starts at 3 and grows with
+ * the reordering the connection has shown, as Linux's does). Without SACK, three
+ * duplicate ACKs mark the first unacknowledged segment lost (RFC 5681).
+ *
+ * Recovery (RFC 6582 NewReno, SACK-driven when SACK is on): on the first
+ * loss, ssthresh is cut and cwnd set to it; every lost segment is resent
+ * as the pipe allows; a partial ACK marks the next hole; recovery ends
+ * when everything outstanding at its start (high_seq) is acknowledged.
+ * An RTO marks all unSACKed segments lost and restarts from cwnd = 1.
+ */
+#include "hash.h"
+
+#define XTCP_DUPTHRESH	3
+#define XTCP_MAX_REORDERING	127
+
+/*
+ * A segment was overtaken by @degree others without being lost: raise the
+ * SACK loss threshold so the same reordering does not trigger a spurious
+ * fast retransmit again (as Linux's tp->reordering).
+ */
+void xtcp_reordering_seen(struct sock *sk, u32 degree)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 r = min_t(u32, degree + 1, XTCP_MAX_REORDERING);
+
+	XTCP_INC_STATS(xtcp_sk_net(sk), REORDERSEEN);
+	if (r > xs->reordering)
+		xs->reordering = r;
+}
+
+static bool xtcp_in_flight_skb(const struct xtcp_sock *xs,
+			       const struct sk_buff *skb)
+{
+	return skb != xs->send_head;
+}
+
+static void xtcp_mark_skb_lost(struct xtcp_sock *xs, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->sacked & (XTCP_SKB_SACKED | XTCP_SKB_LOST))
+		return;
+	cb->sacked |= XTCP_SKB_LOST;
+	xs->lost_out++;
+}
+
+/* Parse the SACK blocks of an ACK and tag what they cover. */
+void xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_opts opts;
+	long rtt_us = -1;
+	int i;
+
+	if (!xs->sack_ok || xtcp_parse_options(ack_skb, &opts) ||
+	    !opts.num_sacks)
+		return;
+
+	for (i = 0; i < opts.num_sacks; i++) {
+		u32 start = opts.sacks[i].start, end = opts.sacks[i].end;
+		struct sk_buff *skb;
+
+		/* Ignore D-SACKs and blocks outside what we sent. */
+		if (!xtcp_after(end, start) ||
+		    xtcp_before(start, xs->snd_una) ||
+		    xtcp_after(end, xs->snd_nxt))
+			continue;
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+			if (!xtcp_in_flight_skb(xs, skb))
+				break;
+			if (!xtcp_before(cb->seq, end))
+				break;
+			if (xtcp_before(cb->seq, start) ||
+			    xtcp_after(cb->end_seq, end) ||
+			    (cb->sacked & XTCP_SKB_SACKED))
+				continue;
+			if (cb->sacked & XTCP_SKB_LOST)
+				xs->lost_out--;
+			if (cb->sacked & XTCP_SKB_RETRANS)
+				xs->retrans_out--;
+			/* Newly SACKed, sent once: a valid RTT sample. */
+			if (!cb->retrans)
+				rtt_us = jiffies_to_usecs(xtcp_time() - cb->when);
+			cb->sacked = XTCP_SKB_SACKED;
+			xs->sacked_out++;
+		}
+	}
+	if (rtt_us >= 0)
+		xtcp_rtt_sample(sk, rtt_us);
+}
+
+/* RFC 6675 IsLost(): DupThresh SACKed segments above an unSACKed one. */
+static void xtcp_mark_lost_sack(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+	u32 above = 0;
+
+	if (!xs->sacked_out)
+		return;
+	skb = xs->send_head ? xs->send_head->prev :
+			      skb_peek_tail(&sk->sk_write_queue);
+	for (; skb && skb != (struct sk_buff *)&sk->sk_write_queue;
+	     skb = skb->prev) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (cb->sacked & XTCP_SKB_SACKED) {
+			above++;
+			continue;
+		}
+		if (above < max_t(u32, xs->reordering, XTCP_DUPTHRESH))
+			continue;
+		if (cb->sacked & XTCP_SKB_LOST)
+			break;	/* everything below is marked already */
+		xtcp_mark_skb_lost(xs, skb);
+	}
+}
+
+/* NewReno without SACK: the first unacknowledged segment is the hole. */
+static void xtcp_mark_head_lost(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (skb && xtcp_in_flight_skb(xs, skb) &&
+	    !(XTCP_SKB_CB(skb)->sacked & XTCP_SKB_RETRANS))
+		xtcp_mark_skb_lost(xs, skb);
+}
+
+static void xtcp_enter_recovery(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	XTCP_INC_STATS(xtcp_sk_net(sk), FASTRETRANS);
+	xs->high_seq = xs->snd_nxt;
+	xs->snd_ssthresh = xs->cc->ssthresh(sk);
+	xs->snd_cwnd = xs->snd_ssthresh;
+	xs->snd_cwnd_cnt = 0;
+	xs->ca_state = XTCP_CA_RECOVERY;
+	if (!xs->sack_ok)
+		xtcp_mark_head_lost(sk);
+}
+
+/*
+ * After the cumulative ACK and SACK tags of one ACK: move the recovery
+ * state machine. @acked: segments the ACK released; @dupack: it carried
+ * nothing new (no data, same ACK, same window) while data is outstanding.
+ */
+void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	bool progress = xtcp_after(xs->snd_una, prior_una);
+
+	if (progress)
+		xs->dupacks = 0;
+	else if (dupack)
+		xs->dupacks++;
+
+	switch (xs->ca_state) {
+	case XTCP_CA_OPEN:
+	case XTCP_CA_DISORDER:
+		if (xs->sack_ok)
+			xtcp_mark_lost_sack(sk);
+		if (xs->lost_out || xs->dupacks >= XTCP_DUPTHRESH) {
+			xtcp_enter_recovery(sk);
+			break;
+		}
+		if (xs->sacked_out || xs->dupacks) {
+			xs->ca_state = XTCP_CA_DISORDER;
+			break;
+		}
+		xs->ca_state = XTCP_CA_OPEN;
+		if (acked)
+			xs->cc->cong_avoid(sk, acked);
+		break;
+	case XTCP_CA_RECOVERY:
+		if (!xtcp_before(xs->snd_una, xs->high_seq)) {
+			xs->ca_state = XTCP_CA_OPEN;
+			xs->snd_cwnd = max(xs->snd_ssthresh, 2U);
+			xs->dupacks = 0;
+			break;
+		}
+		if (xs->sack_ok)
+			xtcp_mark_lost_sack(sk);
+		else if (progress)
+			xtcp_mark_head_lost(sk);	/* partial ACK */
+		break;
+	case XTCP_CA_LOSS:
+		if (!xtcp_before(xs->snd_una, xs->high_seq)) {
+			xs->ca_state = XTCP_CA_OPEN;
+			xs->dupacks = 0;
+		}
+		if (acked)
+			xs->cc->cong_avoid(sk, acked);
+		break;
+	}
+}
+
+/* RTO: everything not SACKed is lost; restart from one segment. */
+void xtcp_enter_loss(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (xs->ca_state != XTCP_CA_LOSS || xs->snd_una == xs->high_seq)
+		xs->snd_ssthresh = xs->cc->ssthresh(sk);
+	xs->snd_cwnd = 1;
+	xs->snd_cwnd_cnt = 0;
+	xs->ca_state = XTCP_CA_LOSS;
+	xs->high_seq = xs->snd_nxt;
+	xs->dupacks = 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (!xtcp_in_flight_skb(xs, skb))
+			break;
+		if (cb->sacked & XTCP_SKB_RETRANS) {
+			cb->sacked &= ~XTCP_SKB_RETRANS;
+			xs->retrans_out--;
+		}
+		xtcp_mark_skb_lost(xs, skb);
+	}
+}
+
+/* The first segment marked lost and not yet retransmitted since. */
+struct sk_buff *xtcp_next_lost(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (!xs->lost_out)
+		return NULL;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		u8 sacked = XTCP_SKB_CB(skb)->sacked;
+
+		if (!xtcp_in_flight_skb(xs, skb))
+			break;
+		if ((sacked & XTCP_SKB_LOST) && !(sacked & XTCP_SKB_RETRANS))
+			return skb;
+	}
+	return NULL;
+}
