@@ -28,6 +28,13 @@ python3			test helpers
 iputils-ping		ping between the test namespaces
 file			checks that busybox is the static build
 util-linux		setsid for the VM console shell
+curl			apps_xtcpize.sh: an HTTP client run unmodified over XTCP
+socat			apps_xtcpize.sh: a relay run unmodified over XTCP
+iperf3			apps_xtcpize.sh: a throughput tester run unmodified over XTCP
+redis-server		apps_xtcpize.sh: a server run unmodified over XTCP
+redis-tools		apps_xtcpize.sh: redis-benchmark, its client
+strace			finding what a program asks of an XTCP socket
+linux-perf		make bench: perf stat / perf record in the VM
 '
 
 check_only=0
