@@ -128,8 +128,10 @@ static int xtcp_deliver(struct xtcp_net *xn, struct sock *sk,
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk)) {
 		xtcp_rcv_state_process(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+	} else if (sk_add_backlog(sk, skb, 2 * READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf) + 65536)) {
+		/* The limit covers what the receive queue may hold (twice
+		 * SO_RCVBUF, see xtcp_data_queue()) plus ACK-carried data. */
 		XTCP_INC_STATS(xn, BACKLOGDROP);
 		kfree_skb(skb);
 		ret = -ENOBUFS;

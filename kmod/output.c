@@ -129,6 +129,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 
 	if (clone) {
 		cb->when = xtcp_time();
+		cb->xmit_us = xtcp_clock_us();
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (!skb)
@@ -381,6 +382,53 @@ static void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 	XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
 }
 
+/* Send the segment at SEND.HEAD if the window and Nagle allow: 0 if sent. */
+int xtcp_send_new(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = xs->send_head;
+
+	if (!skb || !xtcp_may_send_new(sk, skb))
+		return -EAGAIN;
+	if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
+		return -ENOBUFS;
+	xs->packets_out++;
+	if (xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->snd_nxt))
+		xs->snd_nxt = XTCP_SKB_CB(skb)->end_seq;
+	if (skb->len) {
+		xs->bytes_sent += skb->len;
+		xs->last_data_sent = jiffies;
+	}
+	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			NULL : skb->next;
+	return 0;
+}
+
+/*
+ * Tail loss probe (RFC 8985 7): when a flight goes unanswered for about
+ * two round trips, send one segment (new data if there is any, else the
+ * last one again) so that SACK, not the RTO, repairs a lost tail.
+ */
+void xtcp_tail_loss_probe(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *last;
+
+	xs->tlp_sent = 1;
+	XTCP_INC_STATS(xtcp_sk_net(sk), TAILLOSSPROBES);
+	if (!xtcp_send_new(sk))
+		return;
+	last = xs->send_head ? xs->send_head->prev :
+			       skb_peek_tail(&sk->sk_write_queue);
+	if (!last || last == (struct sk_buff *)&sk->sk_write_queue)
+		return;
+	if (!xtcp_transmit_skb(sk, last, true)) {
+		XTCP_SKB_CB(last)->retrans++;	/* Karn: no RTT from it */
+		xs->total_retrans++;
+		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
+	}
+}
+
 /*
  * The transmit scheduler. While the pipe (segments in flight) is below
  * cwnd: first segments marked lost, then new data from SEND.HEAD within
@@ -402,20 +450,8 @@ void xtcp_push(struct sock *sk)
 				break;	/* could not send: try later */
 			continue;
 		}
-		skb = xs->send_head;
-		if (!skb || !xtcp_may_send_new(sk, skb))
+		if (xtcp_send_new(sk))
 			break;
-		if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
-			break;
-		xs->packets_out++;
-		if (xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->snd_nxt))
-			xs->snd_nxt = XTCP_SKB_CB(skb)->end_seq;
-		if (skb->len) {
-			xs->bytes_sent += skb->len;
-			xs->last_data_sent = jiffies;
-		}
-		xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb->next;
 	}
 	xtcp_rearm_rtx(sk);
 }

@@ -58,6 +58,7 @@
 	X(DELAYEDACKS,		"DelayedACKs")				\
 	X(RCVQDROP,		"RcvQueueDrop")				\
 	X(REORDERSEEN,		"ReorderSeen")				\
+	X(TAILLOSSPROBES,	"TailLossProbes")			\
 	X(KEEPALIVEPROBES,	"KeepAliveProbes")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,

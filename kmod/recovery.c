@@ -91,12 +91,63 @@ void xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 			/* Newly SACKed, sent once: a valid RTT sample. */
 			if (!cb->retrans)
 				rtt_us = jiffies_to_usecs(xtcp_time() - cb->when);
+			xtcp_rack_delivered(sk, skb);
 			cb->sacked = XTCP_SKB_SACKED;
 			xs->sacked_out++;
 		}
 	}
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
+}
+
+/*
+ * RACK (RFC 8985), reduced: remember when the newest delivered segment was
+ * sent. A retransmission counts only if it was not answered suspiciously
+ * fast (then the ACK is probably for the original).
+ */
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->retrans &&
+	    (s32)(xtcp_clock_us() - cb->xmit_us) < (s32)(xs->srtt_us >> 4))
+		return;
+	if (!xs->rack_us || (s32)(cb->xmit_us - xs->rack_us) > 0)
+		xs->rack_us = cb->xmit_us;
+}
+
+/*
+ * RACK loss detection: a segment sent more than a reordering window
+ * before one that was delivered is lost, retransmission or not. This is
+ * what finds a lost retransmission without waiting for the RTO.
+ */
+static void xtcp_rack_mark_lost(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	s32 reo_wnd = max_t(s32, (xs->srtt_us >> 3) / 4, 2000);
+	struct sk_buff *skb;
+
+	if (!xs->rack_us)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (!xtcp_in_flight_skb(xs, skb))
+			break;
+		if (cb->sacked & XTCP_SKB_SACKED)
+			continue;
+		if ((s32)(xs->rack_us - cb->xmit_us) <= reo_wnd)
+			continue;
+		if (cb->sacked & XTCP_SKB_RETRANS) {
+			/* The retransmission itself was lost: send it again. */
+			cb->sacked &= ~XTCP_SKB_RETRANS;
+			xs->retrans_out--;
+			if (cb->sacked & XTCP_SKB_LOST)
+				continue;
+		}
+		xtcp_mark_skb_lost(xs, skb);
+	}
 }
 
 /* RFC 6675 IsLost(): DupThresh SACKed segments above an unSACKed one. */
@@ -169,8 +220,11 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 	switch (xs->ca_state) {
 	case XTCP_CA_OPEN:
 	case XTCP_CA_DISORDER:
-		if (xs->sack_ok)
+		if (xs->sack_ok) {
 			xtcp_mark_lost_sack(sk);
+			if (xs->sacked_out)
+				xtcp_rack_mark_lost(sk);
+		}
 		if (xs->lost_out || xs->dupacks >= XTCP_DUPTHRESH) {
 			xtcp_enter_recovery(sk);
 			break;
@@ -190,15 +244,19 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 			xs->dupacks = 0;
 			break;
 		}
-		if (xs->sack_ok)
+		if (xs->sack_ok) {
 			xtcp_mark_lost_sack(sk);
-		else if (progress)
+			xtcp_rack_mark_lost(sk);
+		} else if (progress) {
 			xtcp_mark_head_lost(sk);	/* partial ACK */
+		}
 		break;
 	case XTCP_CA_LOSS:
 		if (!xtcp_before(xs->snd_una, xs->high_seq)) {
 			xs->ca_state = XTCP_CA_OPEN;
 			xs->dupacks = 0;
+		} else if (xs->sack_ok) {
+			xtcp_rack_mark_lost(sk);
 		}
 		if (acked)
 			xs->cc->cong_avoid(sk, acked);

@@ -44,7 +44,7 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 	long rtt_us = -1;
-	u32 acked = 0, reord = 0;
+	u32 acked = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL &&
 	       skb != xs->send_head) {
@@ -56,11 +56,8 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		 * time (not SACKed before) measures the round trip. */
 		if (!cb->retrans && !(cb->sacked & XTCP_SKB_SACKED))
 			rtt_us = jiffies_to_usecs(xtcp_time() - cb->when);
-		/* Overtaken by SACKed segments, yet never resent: it was
-		 * reordered, not lost. */
-		if (!cb->retrans && !(cb->sacked & XTCP_SKB_SACKED) &&
-		    xs->sacked_out > reord)
-			reord = xs->sacked_out;
+		if (!(cb->sacked & XTCP_SKB_SACKED))
+			xtcp_rack_delivered(sk, skb);
 		if (cb->flags & XTCP_F_FIN)
 			xs->fin_acked = 1;
 		if (cb->sacked & XTCP_SKB_SACKED)
@@ -78,12 +75,11 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
-	if (reord)
-		xtcp_reordering_seen(sk, reord);
 	/* Forward progress: the backoff and the give-up clock restart. */
 	xs->retransmits = 0;
 	xs->backoff = 0;
 	xs->retrans_stamp = 0;
+	xs->tlp_sent = 0;
 	sk_stop_timer(sk, &xs->rtx_timer);
 	xtcp_rearm_rtx(sk);
 	if (acked)
@@ -314,8 +310,14 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			continue;
 		}
 		copied += copy;
-		if (skb->len >= xs->mss)
+		if (skb->len >= xs->mss) {
 			xtcp_push(sk);
+			/* Let the segments that queued up behind our lock in
+			 * (ACKs, the peer's data) through now and then. */
+			if (sk->sk_backlog.tail && (copied & ~0xffffUL) !=
+			    ((copied - copy) & ~0xffffUL))
+				sk_flush_backlog(sk);
+		}
 		continue;
 
 wait_for_memory:

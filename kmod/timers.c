@@ -41,6 +41,36 @@ void xtcp_arm_rtx(struct sock *sk, unsigned long when)
  * anything is unacknowledged (or unsent data waits for a window), stopped
  * otherwise. Does not restart a running timer.
  */
+/* A tail loss probe first, when data is in flight and all is well. */
+static bool xtcp_tlp_eligible(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	return ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				       TCPF_FIN_WAIT1 | TCPF_LAST_ACK |
+				       TCPF_CLOSING)) &&
+	       xs->sack_ok && xs->ca_state == XTCP_CA_OPEN &&
+	       xs->packets_out && xs->srtt_us && !xs->tlp_sent &&
+	       !xs->backoff && skb_peek(&sk->sk_write_queue) != xs->send_head;
+}
+
+/*
+ * Probe timeout: two smoothed RTTs plus the peer's delayed ACK. RFC 8985
+ * adds the delayed ACK only for a lone segment; we always do, since the
+ * last segment of an odd flight waits for it too and a probe then would
+ * be spurious.
+ */
+static unsigned long xtcp_pto(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 pto_us = 2 * (xs->srtt_us >> 3) +
+		     READ_ONCE(xtcp_sk_net(sk)->sysctl.delack_ms) * 1000;
+	unsigned long pto;
+
+	pto = max_t(unsigned long, usecs_to_jiffies(pto_us), msecs_to_jiffies(10));
+	return min_t(unsigned long, pto, xs->rto);
+}
+
 void xtcp_rearm_rtx(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -49,9 +79,16 @@ void xtcp_rearm_rtx(struct sock *sk)
 		sk_stop_timer(sk, &xs->rtx_timer);
 		return;
 	}
-	if (!timer_pending(&xs->rtx_timer))
-		xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
-			     xs->rto << xs->backoff, XTCP_RTO_MAX));
+	if (timer_pending(&xs->rtx_timer))
+		return;
+	if (xtcp_tlp_eligible(sk)) {
+		xs->tlp_armed = 1;
+		xtcp_arm_rtx(sk, jiffies + xtcp_pto(sk));
+		return;
+	}
+	xs->tlp_armed = 0;
+	xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
+		     xs->rto << xs->backoff, XTCP_RTO_MAX));
 }
 
 /*
@@ -106,6 +143,16 @@ static void xtcp_retransmit_timer(struct sock *sk)
 
 	if (!head || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+
+	if (xs->tlp_armed) {
+		xs->tlp_armed = 0;
+		if (head != xs->send_head) {
+			xtcp_tail_loss_probe(sk);
+			xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
+				     xs->rto << xs->backoff, XTCP_RTO_MAX));
+			return;
+		}
+	}
 
 	if (head == xs->send_head) {
 		/* Nothing in flight, data waiting: the window is closed.

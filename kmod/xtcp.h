@@ -46,6 +46,7 @@ struct xtcp_skb_cb {
 	u8	flags;		/* XTCP_F_* */
 	u8	retrans;	/* times retransmitted */
 	u8	sacked;		/* XTCP_SKB_* scoreboard bits */
+	u32	xmit_us;	/* xtcp_clock_us() of the last transmission */
 	/* Received segments: what the listener path needs after demux. */
 	int	iif;
 	u32	isn_hint;	/* from a recycled TIME-WAIT entry, 0: none */
@@ -139,10 +140,13 @@ struct xtcp_sock {
 	u8			sack_ok:1,	/* both ends sent SACK-permitted */
 				corked:1,	/* MSG_MORE: hold a partial segment */
 				ack_pending:1,	/* data received, ACK owed */
-				quickack:1;	/* ACK every segment (start, holes) */
+				quickack:1,	/* ACK every segment (start, holes) */
+				tlp_armed:1,	/* rtx_timer is a tail loss probe */
+				tlp_sent:1;	/* one probe per flight */
 	u8			segs_unacked;	/* received since our last ACK */
 	u32			retrans_stamp;	/* xtcp_time() the oldest unacked data left, 0: none */
 	u32			reordering;	/* segments of reordering seen: the dupthresh */
+	u32			rack_us;	/* send time of the newest delivered segment */
 	/* Receive side: out-of-order queue and the SACK blocks to send. */
 	struct rb_root		ooo_queue;
 	u32			ooo_last_seq;	/* most recent out-of-order arrival */
@@ -219,6 +223,12 @@ static inline struct sock *xtcp_to_sk(struct xtcp_sock *xs)
 static inline u32 xtcp_time(void)
 {
 	return (u32)jiffies;
+}
+
+/* A 32-bit microsecond clock for loss detection by time (RACK). */
+static inline u32 xtcp_clock_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
 
 /* Sequence number arithmetic modulo 2^32. */
@@ -311,6 +321,8 @@ void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
 void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
+int xtcp_send_new(struct sock *sk);
+void xtcp_tail_loss_probe(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
 u32 xtcp_rcv_space(const struct sock *sk);
 void xtcp_write_queue_purge(struct sock *sk);
@@ -334,6 +346,7 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked_segs,
 		       bool dupack);
 void xtcp_enter_loss(struct sock *sk);
 void xtcp_reordering_seen(struct sock *sk, u32 degree);
+void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 struct sk_buff *xtcp_next_lost(struct sock *sk);
 
 /* reassembly.c */

@@ -299,6 +299,14 @@ static inline int xt_sysctl_errno(const char *ns, const char *name, const char *
 	return err;
 }
 
+/* Print the non-zero counters of ns as TAP diagnostics ("# ns: Name N"). */
+static inline void xt_log_counters(const char *ns)
+{
+	xt_run("/usr/sbin/ip netns exec %s cat /proc/net/xtcp/snmp | "
+	       "awk 'NR==1{for(i=2;i<=NF;i++)n[i]=$i} NR==2{for(i=2;i<=NF;i++)"
+	       "if($i!=0)printf \"# %s: %%s %%s\\n\", n[i], $i}'", ns, ns);
+}
+
 static inline int xt_sysctl(const char *ns, const char *name, const char *val)
 {
 	return xt_run("/usr/sbin/ip netns exec %s sh -c 'echo %s > /proc/sys/net/xtcp/%s'",
