@@ -16,14 +16,16 @@
  *           seconds; the server closes first (HTTP/1.0 style), so
  *           TIME-WAIT entries accumulate on the server.
  *   conns   open -N connections (at most 256 connecting at a time, in
- *           batches of --batch), measure kernel memory (/proc/meminfo Slab,
- *           /sys/kernel/slab) per connection, close them (--close client:
- *           TIME-WAIT here; server: on the server) and count TIME-WAIT.
+ *           batches of --batch), measure kernel memory (/proc/slabinfo
+ *           objects in use, /sys/kernel/slab) per connection, close them
+ *           (--close client: TIME-WAIT here; server: on the server) and
+ *           count TIME-WAIT. --close now: the server closes each one as
+ *           soon as it is accepted (a fast TIME-WAIT fill).
  *
  * Options: -t SECONDS (2), -n BYTES (stream: total instead of time),
  *   -P N parallel connections (1), -l SIZES (stream: write size, 131072;
  *   rr/crr: 1,1024), -N CONNS (conns: 2000), --batch N, --close
- *   client|server, --src ADDR[,ADDR...] and --src-port PORT (conns: bind
+ *   client|server|now, --src ADDR[,ADDR...] and --src-port PORT (conns: bind
  *   the connections to these addresses and consecutive ports), --json,
  *   -q (no table).
  *
@@ -63,6 +65,7 @@ enum mode { M_NONE, M_STREAM, M_RR, M_CRR, M_CONNS };
 static const char *const mode_names[] = { "", "stream", "rr", "crr", "conns" };
 
 #define HF_SERVER_CLOSE	1	/* conns: the server closes when it reads 'C' */
+#define HF_CLOSE_NOW	2	/* conns: the server closes as soon as it has the hello */
 
 struct hello {
 	uint32_t magic;
@@ -74,7 +77,7 @@ struct hello {
 };
 
 static struct {
-	bool server, json, quiet, server_close;
+	bool server, json, quiet, server_close, close_now;
 	const char *host, *bind_addr, *src;
 	int family_tcp, family_xtcp;	/* which families (server: both) */
 	int port, nports, workers;
@@ -530,9 +533,20 @@ static void on_readable(int ep, struct sconn *c, char *buf)
 				return;
 			}
 			c->got = 0;
+			/* stream, rr: say "ready", so that the client knows
+			 * its connection works before it starts the clock. */
+			if ((c->h.mode == M_STREAM || c->h.mode == M_RR) &&
+			    write(c->fd, "A", 1) != 1) {
+				sconn_close(ep, c);
+				return;
+			}
 			if (c->h.mode == M_STREAM) {
 				c->st = S_DISCARD;
 			} else if (c->h.mode == M_CONNS) {
+				if (c->h.flags & HF_CLOSE_NOW) {
+					sconn_close(ep, c);
+					return;
+				}
 				c->st = S_HOLD;
 				if (write(c->fd, "A", 1) != 1) {
 					sconn_close(ep, c);
@@ -745,6 +759,30 @@ static int connect_to(struct worker *w)
 	return fd;
 }
 
+/*
+ * A connection for stream or rr: hello sent and the server's "ready" byte
+ * back. A failed attempt is counted as an error and retried (3 times).
+ */
+static int connect_ready(struct worker *w, enum mode m)
+{
+	struct hello h = make_hello(m, w->size, 0);
+	int i, fd;
+	char a;
+
+	for (i = 0; i < 3; i++) {
+		fd = connect_to(w);
+		if (fd >= 0) {
+			if (m == M_RR)
+				nodelay(fd);
+			if (!write_full(fd, &h, sizeof(h)) && read_full(fd, &a, 1) == 1 && a == 'A')
+				return fd;
+			close(fd);
+		}
+		note_error(w, errno ?: ECONNRESET);
+	}
+	return -1;
+}
+
 /* All threads start together, once their connections are up. */
 static void start(void)
 {
@@ -756,13 +794,11 @@ static void start(void)
 static void *stream_thread(void *arg)
 {
 	struct worker *w = arg;
-	struct hello h = make_hello(M_STREAM, 0, 0);
 	char *buf = calloc(1, w->size);
 	char tmp[64];
-	int fd = connect_to(w);
+	int fd = connect_ready(w, M_STREAM);
 
-	if (fd < 0 || !buf || write_full(fd, &h, sizeof(h))) {
-		note_error(w, errno);
+	if (fd < 0 || !buf) {
 		start();
 		goto out;
 	}
@@ -799,12 +835,10 @@ out:
 static void *rr_thread(void *arg)
 {
 	struct worker *w = arg;
-	struct hello h = make_hello(M_RR, w->size, 0);
 	char *buf = malloc(w->size + 1);
-	int fd = connect_to(w);
+	int fd = connect_ready(w, M_RR);
 
-	if (fd < 0 || !buf || (nodelay(fd), write_full(fd, &h, sizeof(h)))) {
-		note_error(w, errno);
+	if (fd < 0 || !buf) {
 		start();
 		goto out;
 	}
@@ -997,7 +1031,8 @@ static int bind_src(int fd, long i)
 static long open_batch(int ep, struct cconn *cs, long first, long n,
 		       struct sockaddr_in dst, int af, int *err)
 {
-	struct hello h = make_hello(M_CONNS, 0, o.server_close ? HF_SERVER_CLOSE : 0);
+	struct hello h = make_hello(M_CONNS, 0, o.close_now ? HF_CLOSE_NOW :
+				    o.server_close ? HF_SERVER_CLOSE : 0);
 	long launched = 0, up = 0, done = 0, inflight = 0;
 	uint64_t last_progress = now_ns();
 	struct epoll_event evs[256];
@@ -1049,6 +1084,23 @@ static long open_batch(int ep, struct cconn *cs, long first, long n,
 				c->st = 1;
 				evs[i].events = EPOLLIN;
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &evs[i]);
+				continue;
+			}
+			if (o.close_now) {
+				/* Done when the server's FIN arrives: close too. */
+				if (read(c->fd, &a, 1) != 0) {
+					if (!*err)
+						*err = errno ?: EPROTO;
+					goto failed;
+				}
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				close(c->fd);
+				c->fd = -1;
+				c->st = 3;
+				up++;
+				done++;
+				inflight--;
+				last_progress = now_ns();
 				continue;
 			}
 			if (read(c->fd, &a, 1) != 1 || a != 'A') {
@@ -1167,7 +1219,7 @@ static void run_conns(struct result *r, struct sockaddr_in dst, int af)
 		up = open_batch(ep, cs, first, n, dst, af, &err);
 		t_est += now_ns() - t0;
 		r->established += up;
-		if (first == 0) {
+		if (first == 0 && !o.close_now) {
 			/* Memory with the first batch open, both ends accepted. */
 			usleep(300000);
 			s1 = slab_snap();
@@ -1285,12 +1337,16 @@ static void print_table(struct result *rs, int n, const char *host)
 			printf("  established          %ld of %ld in %.2f s (%.0f/s)\n",
 			       r->established, r->target, r->establish_s,
 			       r->establish_s > 0 ? r->established / r->establish_s : 0);
-			printf("  kernel slab per conn %.0f bytes (both ends, /proc/slabinfo objects in use)\n",
-			       r->slab_per_conn);
-			if (r->slab_top[0])
-				printf("    grew most          %s (cache objsize x per conn)\n", r->slab_top);
-			printf("  socket object        %ld bytes (slab %s), %.2f per connection\n",
-			       r->sock_obj, r->af == AF_INET ? "TCP" : "XTCP", r->sock_objs_per_conn);
+			if (!o.close_now) {	/* else nothing was held open */
+				printf("  kernel slab per conn %.0f bytes (both ends, /proc/slabinfo objects in use)\n",
+				       r->slab_per_conn);
+				if (r->slab_top[0])
+					printf("    grew most          %s (cache objsize x per conn)\n",
+					       r->slab_top);
+				printf("  socket object        %ld bytes (slab %s), %.2f per connection\n",
+				       r->sock_obj, r->af == AF_INET ? "TCP" : "XTCP",
+				       r->sock_objs_per_conn);
+			}
 			printf("  TIME-WAIT entries    %ld here (limit %ld), entry %ld bytes (slab %s), "
 			       "%.0f slab bytes each\n", r->tw, r->tw_limit, r->tw_obj,
 			       r->af == AF_INET ? "tw_sock_TCP" : "xtcp_timewait", r->tw_slab_per_entry);
@@ -1322,6 +1378,8 @@ static void usage(FILE *f)
 		"  -N CONNS     conns: connections to open (2000)\n"
 		"  --batch N    conns: open/close in batches of N (memory is measured on the first)\n"
 		"  --close client|server  conns: who closes first, i.e. where TIME-WAIT goes (client)\n"
+		"  --close now  conns: the server closes each connection at once (fills its\n"
+		"               TIME-WAIT table fastest; no memory figures)\n"
 		"  --src A[,B]  conns: bind to these source addresses, round robin\n"
 		"  --src-port P conns: with --src, consecutive explicit source ports from P\n"
 		"  -p PORT      server port (5201); --nports N: the server listens on N ports\n"
@@ -1398,9 +1456,11 @@ int main(int argc, char **argv)
 		case 1: o.nports = atoi(optarg); break;
 		case 2: o.batch = atol(optarg); break;
 		case 3:
-			if (strcmp(optarg, "client") && strcmp(optarg, "server"))
-				die("--close client|server");
+			if (strcmp(optarg, "client") && strcmp(optarg, "server") &&
+			    strcmp(optarg, "now"))
+				die("--close client|server|now");
 			o.server_close = !strcmp(optarg, "server");
+			o.close_now = !strcmp(optarg, "now");
 			break;
 		case 4: o.src = optarg; break;
 		case 5: o.src_port = atoi(optarg); break;
