@@ -2,6 +2,7 @@
 # XTCP top-level Makefile. Everything built goes under $(B) (build/).
 #   make            module + tools + selftests
 #   make demo       the main job (boots the VM)
+#   make bench      XTCP vs Linux TCP (boots the VM; WRITE=1 writes docs/performance.md)
 #   make check      the tests (boots the VM)
 TOP   := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 B     := $(TOP)/build
@@ -42,6 +43,8 @@ clean:
 #   make vm [CMD='...']       shell (or one command) in the test VM
 #   make check                build, then every selftest in the VM
 #   make demo                 the demo (userspace-tools/demo.sh) in the VM
+#   make bench [WRITE=1]      XTCP vs Linux TCP with xtcpperf in the VM
+#                             (WRITE=1: also docs/performance.md)
 # KERNEL=<version> selects another installed kernel; KERNEL_IMAGE=path boots
 # an image built elsewhere (give KDIR= for its headers). VM_TIMEOUT=seconds.
 # ---------------------------------------------------------------------------
@@ -49,7 +52,7 @@ RUNVM := $(TOP)/selftests/vm/run-vm.sh
 # The command, unexpanded by make and quoted for the shell.
 VMCMD  = '$(subst ','\'',$(value CMD))'
 
-.PHONY: deps tools selftests vm check demo _vm _check _demo
+.PHONY: deps tools selftests vm check demo bench _vm _check _demo _bench
 all: tools selftests
 
 deps:
@@ -77,3 +80,8 @@ demo: deps
 	@$(MAKE) --no-print-directory _demo
 _demo: module tools
 	@KVER=$(KVER) $(RUNVM) $(TOP)/userspace-tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory _bench
+_bench: module tools
+	@KVER=$(KVER) WRITE=$(WRITE) $(TOP)/scripts/bench.sh

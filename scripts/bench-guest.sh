@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The guest half of `make bench` (scripts/bench.sh boots the VM with it).
+# Runs xtcpperf for XTCP and Linux TCP side by side, alternating, over a
+# veth pair between two namespaces (MTU 1500) and over loopback, then the
+# memory, TIME-WAIT and profile measurements. Prints machine-readable lines
+# for scripts/bench-report.py:
+#
+#   @BENCH <rep> <path> <family> <label> <xtcpperf --json, one line>
+#   @TW <phase> <rep> <CurrTimeWait> <xtcpperf --json, one line>
+#   @INFO <key> <value...>
+#   @PROFILE <family> <mode> <text>        (perf report lines)
+#   @SEGS <family> <mode> <key=value...>   (segment counts per run)
+#
+# Both ends of every measurement are pinned to vCPU 0 (taskset): under TCG a
+# wake-up across vCPUs waits for the host to schedule the other vCPU thread
+# (milliseconds on a shared host), which would swamp what is measured.
+#
+# Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
+# BENCH_CONNS (conns mode, 2000), BENCH_TW (TIME-WAIT entries, 100000),
+# BENCH_PROFILE (1: perf record), BENCH_ONLY (a word: matrix|conns|tw|profile).
+XTCP_NO_TAP=1
+. "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
+set +e
+
+REPS=${BENCH_REPS:-3}
+T=${BENCH_TIME:-2}
+NCONNS=${BENCH_CONNS:-2000}
+NTW=${BENCH_TW:-100000}
+ONLY=${BENCH_ONLY:-}
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+info() { echo "@INFO $*"; }
+log() { echo "# $(date +%T) $*"; }
+oneline() { tr -d '\n'; }
+
+require_module xtcp
+info kernel "$(uname -r)"
+info cpus "$(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+info accel "$(grep -q hypervisor /proc/cpuinfo && echo "QEMU $(cat /sys/class/dmi/id/product_name 2>/dev/null)")"
+info memory "$(awk '/MemTotal/ {print int($2/1024) " MB"}' /proc/meminfo)"
+info reps "$REPS"
+info time "$T"
+info sysctl "xtcp: $(cd /proc/sys/net/xtcp && for f in delack_ms tw_timeout_ms max_tw_buckets; do [ -r $f ] && printf '%s=%s ' $f "$(cat $f)"; done)tcp: tcp_max_tw_buckets=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets)"
+
+netns_setup
+info mtu "$(in_xa cat /sys/class/net/va/mtu)"
+PIN="taskset -c 0"
+$IP netns exec $XA $PIN xtcpperf -s -B $XA_ADDR -p 5201 -q &
+on_exit "kill $! 2>/dev/null"
+$IP netns exec $XA $PIN xtcpperf -s -B 127.0.0.1 -p 5202 -q &
+on_exit "kill $! 2>/dev/null"
+for i in $(seq 1 50); do
+	in_xa ss -Htln 'sport = :5202' | grep -q . && break
+	sleep 0.1
+done
+
+# run REP PATH FAMILY LABEL XTCPPERF-ARGS...
+run() {
+	local rep=$1 path=$2 fam=$3 label=$4 out; shift 4
+	if [ "$path" = veth ]; then
+		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f "$fam" --json "$@" 2>&1)
+	else
+		out=$(in_xa $PIN xtcpperf -c 127.0.0.1 -p 5202 -f "$fam" --json "$@" 2>&1)
+	fi
+	echo "@BENCH $rep $path $fam $label $(echo "$out" | oneline)"
+}
+
+# ---- 1. The matrix: each figure for both families, order flipped per rep.
+if want matrix; then
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		for path in veth lo; do
+			log "rep $rep/$REPS, $path"
+			for f in $fams; do run $rep $path $f stream1 -m stream -t $T; done
+			for f in $fams; do run $rep $path $f stream4 -m stream -t $T -P 4; done
+			for f in $fams; do run $rep $path $f rr -m rr -t $T -l 1,1024; done
+			for f in $fams; do run $rep $path $f crr -m crr -t $T -l 1; done
+		done
+	done
+fi
+
+# ---- 2. Memory per connection and TIME-WAIT entries (client closes first,
+# so the entries are in xb, where the client counts them).
+if want conns; then
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		log "conns rep $rep/$REPS"
+		for f in $fams; do run $rep veth $f conns -m conns -N "$NCONNS" --close client; done
+	done
+fi
+
+# ---- 3. crr with NTW XTCP TIME-WAIT entries in the server's namespace vs
+# none. Fresh namespaces ta/tb; entries live 10 minutes there. The fill
+# connects from other addresses (10.1.0.10+) with explicit ports, the server
+# closes first, so each connection leaves one entry on the server and the
+# crr client (10.1.0.2) never hits one of them.
+if want tw; then
+	TA=ta TB=tb
+	$IP netns del $TA 2>/dev/null; $IP netns del $TB 2>/dev/null
+	on_exit "$IP netns del $TA; $IP netns del $TB"
+	$IP netns add $TA && $IP netns add $TB &&
+	$IP link add vta netns $TA type veth peer name vtb netns $TB &&
+	$IP -n $TA addr add 10.1.0.1/24 dev vta && $IP -n $TB addr add 10.1.0.2/24 dev vtb &&
+	$IP -n $TA link set lo up && $IP -n $TB link set lo up &&
+	$IP -n $TA link set vta up && $IP -n $TB link set vtb up || echo "@INFO tw_error cannot build ta/tb"
+	$IP netns exec $TA sh -c 'echo 600000 > /proc/sys/net/xtcp/tw_timeout_ms'
+	$IP netns exec $TA $PIN xtcpperf -s -B 10.1.0.1 -p 5201 -f xtcp -q &
+	twsrv=$!
+	on_exit "kill $twsrv 2>/dev/null"
+	sleep 1
+	twcount() { $IP netns exec $TA awk '$1 == "Xtcp:" && !h { for (i = 2; i <= NF; i++) if ($i == "CurrTimeWait") c = i; h = 1; next } $1 == "Xtcp:" { print $c }' /proc/net/xtcp/snmp; }
+	crr_tw() {
+		local phase=$1 rep=$2 out
+		out=$($IP netns exec $TB $PIN xtcpperf -c 10.1.0.1 -p 5201 -f xtcp -m crr -t $T -l 1 --json 2>&1)
+		echo "@TW $phase $rep $(twcount) $(echo "$out" | oneline)"
+	}
+	log "TIME-WAIT: crr with none"
+	for rep in $(seq 1 "$REPS"); do crr_tw none $rep; done
+	log "TIME-WAIT: filling $NTW entries"
+	before=$(awk 'NR > 2 { s += $2 * $4 } END { print s }' /proc/slabinfo)
+	# The fill is no measurement: both vCPUs, two clients at once, each
+	# from its own two addresses with explicit ports 1024 and up, the
+	# server closing every connection as soon as it has its hello.
+	taskset -a -p -c 0,1 $twsrv >/dev/null
+	k=0 t0=$SECONDS
+	while [ "$(twcount)" -lt "$NTW" ] && [ $k -lt 40 ]; do
+		need=$((NTW - $(twcount)))
+		n=$(( need > 40000 ? 20000 : need * 3 / 5 + 100 ))
+		pids=()
+		for j in 0 1; do
+			a1=10.1.0.$((10 + 2 * k + j * 100)) a2=10.1.0.$((11 + 2 * k + j * 100))
+			$IP -n $TB addr add $a1/24 dev vtb; $IP -n $TB addr add $a2/24 dev vtb
+			$IP netns exec $TB xtcpperf -c 10.1.0.1 -p 5201 -f xtcp -m conns -N $n --batch 5000 \
+				--close now --src $a1,$a2 --src-port 1024 --json >/tmp/twfill.$j 2>&1 &
+			pids+=($!)
+		done
+		wait "${pids[@]}"
+		for j in 0 1; do echo "@TWFILL $k $(twcount) $(oneline </tmp/twfill.$j)"; done
+		k=$((k + 1))
+	done
+	taskset -a -p -c 0 $twsrv >/dev/null
+	after=$(awk 'NR > 2 { s += $2 * $4 } END { print s }' /proc/slabinfo)
+	info tw_fill "$(twcount) entries in $((SECONDS - t0)) s; slab bytes in use +$((after - before))"
+	info tw_counters "server: $($IP netns exec $TA xtcpstat --counters | awk 'NR > 1 && $2 != 0 {printf "%s=%s ", $1, $2}')"
+	info tw_client_counters "client: $($IP netns exec $TB xtcpstat --counters | awk 'NR > 1 && $2 != 0 {printf "%s=%s ", $1, $2}')"
+	log "TIME-WAIT: crr with $(twcount)"
+	for rep in $(seq 1 "$REPS"); do crr_tw full $rep; done
+fi
+
+# ---- 4. Where the time goes: perf (cpu-clock sampling works under TCG) and
+# segments per MB / per transaction, for each family on veth.
+# Counters: XTCP's /proc/net/xtcp/snmp and TCP's /proc/net/snmp + netstat.
+# segs NS FAMILY -> "segs_out segs_in retrans probes delayed_acks ip_out ip_in":
+# the family's own counters, and IP packets (one per GSO/GRO packet).
+segs() {
+	local files=/proc/net/xtcp/snmp
+	[ "$2" = tcp ] && files=/proc/net/netstat
+	$IP netns exec "$1" awk '$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ && !h[$1] { for (i = 2; i <= NF; i++) n[$1, i] = $i; h[$1] = 1; next }
+		$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ { for (i = 2; i <= NF; i++) v[$1 n[$1, i]] = $i }
+		END { x = ("Xtcp:OutSegs" in v) ? "Xtcp:" : "Tcp:"
+		      print v[x "OutSegs"]+0, v[x "InSegs"]+0, v[x "RetransSegs"]+0,
+			    v["Xtcp:TailLossProbes"] + v["TcpExt:TCPLossProbes"],
+			    v["Xtcp:DelayedACKs"] + v["TcpExt:DelayedACKs"],
+			    v["Ip:OutRequests"]+0, v["Ip:InReceives"]+0 }' /proc/net/snmp $files
+}
+if want profile && [ "${BENCH_PROFILE:-1}" = 1 ]; then
+	PERF=$(command -v perf)
+	for mode in stream rr crr; do
+		for f in xtcp tcp; do
+			case $mode in
+			stream) args="-m stream -t $T" ;;
+			rr) args="-m rr -t $T -l 1" ;;
+			crr) args="-m crr -t $T -l 1" ;;
+			esac
+			a0=$(segs $XA $f) b0=$(segs $XB $f)
+			if [ -n "$PERF" ]; then
+				$PERF record -q -a -e cpu-clock -F 1000 -o /tmp/perf.$f.$mode.data -- \
+					$IP netns exec $XB $PIN xtcpperf -c $XA_ADDR -p 5201 -f $f --json $args >/tmp/perf.out 2>/tmp/perf.err
+			else
+				$IP netns exec $XB $PIN xtcpperf -c $XA_ADDR -p 5201 -f $f --json $args >/tmp/perf.out 2>&1
+			fi
+			a1=$(segs $XA $f) b1=$(segs $XB $f)
+			echo "@SEGS $f $mode xa0=${a0// /,} xa1=${a1// /,} xb0=${b0// /,} xb1=${b1// /,} $(oneline </tmp/perf.out)"
+			if [ -n "$PERF" ] && [ -s /tmp/perf.$f.$mode.data ]; then
+				$PERF report -i /tmp/perf.$f.$mode.data --stdio --sort sym --percent-limit 0.1 2>/dev/null |
+					grep -v '^#' | grep -v '^$' | head -n 200 | sed "s/^/@PROFILE $f $mode /"
+			else
+				echo "@PROFILE $f $mode perf unavailable: $(head -c 200 /tmp/perf.err 2>/dev/null)"
+			fi
+		done
+	done
+fi
+log "done"

@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The host half of `make bench`: turns the guest's @-lines (from
+scripts/bench-guest.sh) into one table, XTCP next to TCP with the ratio
+XTCP/TCP (min / median / max over the repetitions, each repetition's XTCP
+run paired with its TCP run), and with --write, docs/performance.md.
+
+    bench-report.py LOG [--meta KEY=VALUE ...] [--write docs/performance.md]
+
+In --write mode, the part of the existing file between
+<!-- notes:begin --> and <!-- notes:end --> (the hand-written analysis) is
+kept; everything else is regenerated."""
+import argparse
+import json
+import re
+import statistics
+import sys
+
+NOTES_BEGIN, NOTES_END = "<!-- notes:begin -->", "<!-- notes:end -->"
+
+
+def parse(path):
+    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "profile": {}}
+    for raw in open(path, errors="replace"):
+        line = raw.rstrip("\r\n").replace("\r", "")
+        if not line.startswith("@"):
+            continue
+        tag, _, rest = line.partition(" ")
+
+        def js(s):
+            try:
+                return json.loads(s)["results"]
+            except (ValueError, KeyError):
+                return None
+        if tag == "@INFO":
+            k, _, v = rest.partition(" ")
+            d["info"][k] = v
+        elif tag == "@BENCH":
+            rep, path_, fam, label, j = rest.split(" ", 4)
+            d["bench"].append((int(rep), path_, fam, label, js(j), j))
+        elif tag == "@TW":
+            phase, rep, tw, j = rest.split(" ", 3)
+            d["tw"].append((phase, int(rep), int(tw or 0), js(j)))
+        elif tag == "@TWFILL":
+            k, tw, j = rest.split(" ", 2)
+            d["twfill"].append((int(k), int(tw or 0), js(j)))
+        elif tag == "@SEGS":
+            fam, mode, rest2 = rest.split(" ", 2)
+            kv = dict(re.findall(r"(x[ab][01])=([0-9,]+)", rest2))
+            j = js(rest2[rest2.find("{"):]) if "{" in rest2 else None
+            d["segs"].append((fam, mode, kv, j))
+        elif tag == "@PROFILE":
+            fam, mode, text = (rest.split(" ", 2) + [""])[:3]
+            d["profile"].setdefault((fam, mode), []).append(text)
+    return d
+
+
+# ---- figures ---------------------------------------------------------------
+
+# (label, result index, key, name, unit, higher_is_better, goal)
+FIGURES = [
+    ("stream1", 0, "mbit_s", "stream, 1 connection", "Mbit/s", True, 0.9),
+    ("stream4", 0, "mbit_s", "stream, 4 connections", "Mbit/s", True, 0.9),
+    ("rr", 0, "per_s", "rr 1 B", "trans/s", True, 1.0),
+    ("rr", 0, "p50_us", "rr 1 B p50 latency", "us", False, None),
+    ("rr", 0, "p99_us", "rr 1 B p99 latency", "us", False, None),
+    ("rr", 1, "per_s", "rr 1 KB", "trans/s", True, 1.0),
+    ("rr", 1, "p50_us", "rr 1 KB p50 latency", "us", False, None),
+    ("rr", 1, "p99_us", "rr 1 KB p99 latency", "us", False, None),
+    ("crr", 0, "per_s", "crr (connect, 1 B each way, close)", "conn/s", True, 1.0),
+    ("crr", 0, "p50_us", "crr p50 latency", "us", False, None),
+]
+CONNS = [
+    ("connect_per_s", "conns: connections opened", "conn/s", True, None),
+    ("slab_per_conn_b", "kernel memory per connection, both ends (slab objects in use)", "bytes", False, 1.0),
+    ("sock_obj_b", "socket object (slab XTCP / TCP)", "bytes", False, None),
+    ("tw_obj_b", "TIME-WAIT entry (slab xtcp_timewait / tw_sock_TCP)", "bytes", False, None),
+    ("tw_slab_per_entry_b", "slab bytes per TIME-WAIT entry (measured)", "bytes", False, None),
+]
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def spread(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "-"
+    m = statistics.median(vals)
+    if len(vals) == 1:
+        return fmt(m)
+    return f"{fmt(m)} ({fmt(min(vals))}–{fmt(max(vals))})"
+
+
+def ratio_cell(ratios, higher, goal):
+    ratios = [r for r in ratios if r is not None]
+    if not ratios:
+        return "-", "-"
+    cell = " / ".join(f"{x:.2f}" for x in (min(ratios), statistics.median(ratios), max(ratios)))
+    if goal is None:
+        return cell, ""
+    m = statistics.median(ratios)
+    ok = m >= goal if higher else m <= goal
+    return cell, f"{'≥' if higher else '≤'} {goal:g}: {'met' if ok else 'NOT met'}"
+
+
+def value(res, idx, key):
+    if not res or idx >= len(res):
+        return None
+    r = res[idx]
+    if r.get("errors") and not r.get(key):
+        return None
+    return r.get(key)
+
+
+def main_table(d):
+    out = []
+    reps = sorted({b[0] for b in d["bench"]})
+    idx = {(b[0], b[1], b[2], b[3]): b[4] for b in d["bench"]}
+    out.append("| path | figure | unit | XTCP median (min–max) | TCP median (min–max) "
+               "| XTCP/TCP min / median / max | goal (on the median) |")
+    out.append("|---|---|---|---|---|---|---|")
+    for path in ("veth", "lo"):
+        for label, i, key, name, unit, higher, goal in FIGURES:
+            xs = [value(idx.get((r, path, "xtcp", label)), i, key) for r in reps]
+            ts = [value(idx.get((r, path, "tcp", label)), i, key) for r in reps]
+            if not any(v is not None for v in xs + ts):
+                continue
+            rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
+            cell, g = ratio_cell(rs, higher, goal)
+            if not higher:
+                name += " (lower is better)"
+            out.append(f"| {path} | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |")
+    for key, name, unit, higher, goal in CONNS:
+        xs = [value(idx.get((r, "veth", "xtcp", "conns")), 0, key) for r in reps]
+        ts = [value(idx.get((r, "veth", "tcp", "conns")), 0, key) for r in reps]
+        if not any(v is not None for v in xs + ts):
+            continue
+        rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
+        cell, g = ratio_cell(rs, higher, goal)
+        if key == "tw_obj_b":
+            ok = xs and xs[0] is not None and xs[0] <= 128
+            g = f"XTCP ≤ 128 bytes: {'met' if ok else 'NOT met'}"
+        if not higher:
+            name += " (lower is better)"
+        out.append(f"| veth | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |")
+    return out
+
+
+def errors(d):
+    out = []
+    for rep, path, fam, label, res, raw in d["bench"]:
+        if res is None:
+            out.append(f"- rep {rep} {path} {fam} {label}: no result: `{raw[:200]}`")
+            continue
+        for r in res:
+            if r.get("errors") or r.get("first_error", "Success") not in ("Success",):
+                out.append(f"- rep {rep} {path} {fam} {label} {r.get('size', '')}: "
+                           f"{r.get('errors', 0)} error(s), first: {r.get('first_error')}")
+    return out
+
+
+def conns_detail(d):
+    out = []
+    for fam in ("xtcp", "tcp"):
+        rs = [b[4][0] for b in d["bench"] if b[2] == fam and b[3] == "conns" and b[4]]
+        if not rs:
+            continue
+        r = rs[0]
+        out.append(f"- {fam.upper()}: {r['established']} of {r['target']} connections; "
+                   f"slab caches that grew most (object size × objects per connection): "
+                   f"{r.get('slab_top', '-')}; TIME-WAIT limit {r.get('tw_limit')}; estimated fit in "
+                   f"{r.get('memavail_kb', 0) // 1024} MB available: {r.get('est_conns_fit', 0):,.0f} "
+                   f"connections, {r.get('est_tw_fit', 0):,.0f} TIME-WAIT entries")
+    return out
+
+
+def tw_table(d):
+    out = []
+    none = {rep: (tw, res) for ph, rep, tw, res in d["tw"] if ph == "none"}
+    full = {rep: (tw, res) for ph, rep, tw, res in d["tw"] if ph == "full"}
+    if not none or not full:
+        return out
+
+    def rate(x):
+        return value(x[1], 0, "per_s") if x else None
+    reps = sorted(set(none) | set(full))
+    ns = [rate(none.get(r)) for r in reps]
+    fs = [rate(full.get(r)) for r in reps]
+    rs = [f / n if f is not None and n else None for n, f in zip(ns, fs)]
+    cell, g = ratio_cell(rs, True, 0.9)
+    twn = [none[r][0] for r in reps if r in none]
+    twf = [full[r][0] for r in reps if r in full]
+    out.append("| XTCP crr | TIME-WAIT entries present (server netns) | conn/s median (min–max) "
+               "| p50 us median | with / without: min / median / max | goal |")
+    out.append("|---|---|---|---|---|---|")
+    out.append(f"| none | {min(twn):,}–{max(twn):,} | {spread(ns)} | "
+               f"{fmt(statistics.median([value(none[r][1], 0, 'p50_us') or 0 for r in reps if r in none]))} | | |")
+    out.append(f"| {min(twf):,}+ | {min(twf):,}–{max(twf):,} | {spread(fs)} | "
+               f"{fmt(statistics.median([value(full[r][1], 0, 'p50_us') or 0 for r in reps if r in full]))} "
+               f"| {cell} | {g} |")
+    return out
+
+
+def segs_table(d):
+    out = ["| family | mode | result | client→server packets (family / IP) | server→client packets "
+           "(family / IP) | retransmissions | tail loss probes | delayed ACKs |",
+           "|---|---|---|---|---|---|---|---|"]
+    for fam, mode, kv, res in d["segs"]:
+        try:
+            a0, a1, b0, b1 = ([int(x) for x in kv[k].split(",")] for k in ("xa0", "xa1", "xb0", "xb1"))
+        except (KeyError, ValueError):
+            continue
+        da = [y - x for x, y in zip(a0, a1)] + [0] * 7	# server xa
+        db = [y - x for x, y in zip(b0, b1)] + [0] * 7	# client xb
+        r = res[0] if res else {}
+        if mode == "stream":
+            mb = r.get("bytes", 0) / 1e6 or 1
+            unit, div, what = "per MB", mb, f"{r.get('mbit_s', 0):.0f} Mbit/s"
+        else:
+            n = r.get("transactions", 0) or 1
+            unit, div, what = "per transaction", n, f"{r.get('per_s', 0):.0f}/s"
+        out.append(f"| {fam} | {mode} | {what} | {db[0] / div:.1f} / {db[5] / div:.1f} {unit} | "
+                   f"{da[0] / div:.1f} / {da[5] / div:.1f} {unit} | {(da[2] + db[2]) / div:.3f} | "
+                   f"{(da[3] + db[3]) / div:.3f} | {(da[4] + db[4]) / div:.3f} |")
+    return out if len(out) > 2 else []
+
+
+CATEGORIES = [
+    ("XTCP module (xtcp_*)", re.compile(r"^xtcp_")),
+    ("Linux TCP (tcp_*, inet_csk*, inet_*hash*)", re.compile(r"^(__)?(tcp|inet_csk|inet_hash|__inet_hash|inet_ehash|inet_twsk|inet_lookup|__inet_lookup|inet_bind)")),
+    ("IP, routing, netfilter", re.compile(r"^(__)?(ip_|ipv4_|fib_|nf_|dst_|rt_|ip_route|raw_local|icmp)")),
+    ("device, veth/lo, softirq (netif, napi, veth, loopback)", re.compile(r"^(__)?(netif|napi|veth|loopback|dev_|net_rx|process_backlog|gro|__napi|do_softirq|handle_softirqs|__do_softirq|validate_xmit|sch_|qdisc|eth_|__dev_)")),
+    ("skb alloc/free, copies, checksums", re.compile(r"^(__)?(skb|kfree_skb|alloc_skb|__alloc_skb|kmalloc|kmem_cache|__kmem_cache|kfree|slab|___slab|__slab|page_frag|copy_|_copy|memcpy|memset|memmove|csum|rep_movs|clear_page|csum_partial|sock_rfree|sock_wfree|build_skb|napi_alloc)")),
+    ("sockets, syscalls, epoll, scheduler", re.compile(r"^(__)?(sock|sk_|inet_sendmsg|inet_recvmsg|sys_|x64_sys|do_syscall|entry_SYSCALL|syscall|ep_|do_epoll|__fget|fput|schedule|__schedule|pick_next|try_to_wake|wake_up|__wake_up|finish_task_switch|enqueue|dequeue|update_|select_task|ttwu|futex|release_sock|lock_sock|lockref|security_|apparmor|fsnotify|vfs_|ksys_|new_sync|rw_verify|__fdget|__x64_sys)")),
+    ("spin locks / IRQ re-enable points (time with IRQs off lands here)", re.compile(r"^(_raw_spin|native_queued_spin|queued_spin|_raw_read|_raw_write)")),
+    ("timers, RCU, clock", re.compile(r"^(__)?(hrtimer|run_timer|timer|mod_timer|rcu|call_rcu|ktime|read_hpet|read_tsc|clockevents|tick_|lapic|irq_|__irq|sysvec|asm_sysvec|native_apic|update_process_times|account_)")),
+    ("idle", re.compile(r"^(native_safe_halt|default_idle|arch_cpu_idle|cpu_idle|do_idle|poll_idle|mwait|acpi_idle|intel_idle)")),
+]
+
+
+def profile_tables(d):
+    out = []
+    for (fam, mode), lines in sorted(d["profile"].items(), key=lambda x: (x[0][1], x[0][0])):
+        rows = []
+        for l in lines:
+            m = re.match(r"\s*([0-9.]+)%\s+\[(.)\]\s+(\S+)", l)
+            if m:
+                rows.append((float(m.group(1)), m.group(2), m.group(3)))
+        if not rows:
+            out.append(f"- {fam} {mode}: {' '.join(lines)[:200]}")
+            continue
+        cats = {c: 0.0 for c, _ in CATEGORIES}
+        cats["user space"] = cats["other kernel"] = 0.0
+        for pct, kind, sym in rows:
+            if kind != "k":
+                cats["user space"] += pct
+                continue
+            for c, rx in CATEGORIES:
+                if rx.search(sym):
+                    cats[c] += pct
+                    break
+            else:
+                cats["other kernel"] += pct
+        idle = cats.pop("idle")
+        busy = sum(cats.values()) or 1
+        top = [f"{s} {p:.1f}%" for p, k, s in rows if not re.match(r"native_safe_halt|default_idle", s)][:10]
+        share = ", ".join(f"{c} {100 * v / busy:.0f}%" for c, v in sorted(cats.items(), key=lambda x: -x[1]) if v >= 0.05 * busy / 5)
+        out.append(f"- **{fam.upper()} {mode}** (idle {idle:.0f}% of all samples; shares of the busy samples "
+                   f"≥ 0.1% each, summed): {share}.  \n  Top symbols: {', '.join(top)}")
+    return out
+
+
+def render(d, meta):
+    o = []
+    info = d["info"]
+    o.append("## Results")
+    o.append("")
+    o.append(f"Guest kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, "
+             f"{info.get('memory', '?')}, QEMU TCG (software emulation, no KVM); "
+             f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure; "
+             f"veth MTU {info.get('mtu', '?')}; defaults: {info.get('sysctl', '?')}.")
+    for k, v in meta.items():
+        o.append(f"{k}: {v}.  ")
+    o.append("")
+    o += main_table(d)
+    errs = errors(d)
+    if errs:
+        o += ["", "Errors reported by xtcpperf during the runs:", ""] + errs
+    cd = conns_detail(d)
+    if cd:
+        o += ["", "Memory (conns mode: "
+              "connections opened from xb to xa, both ends' kernel objects counted):", ""] + cd
+    tw = tw_table(d)
+    if tw:
+        o += ["", "### crr with TIME-WAIT entries present", ""]
+        fills = d["twfill"]
+        o.append(f"Filled with {info.get('tw_fill', '?')} ({len(fills)} conns runs from other source "
+                 f"addresses with explicit ports, the server closing first; tw_timeout_ms=600000 in "
+                 f"that netns). Counters after the fill, {info.get('tw_counters', '?')}; {info.get('tw_client_counters', '?')}.")
+        o.append("")
+        o += tw
+    sg = segs_table(d)
+    if sg:
+        o += ["", "### Packets per byte and per transaction (veth, one run each)", "",
+              "\"family\" counts segments in /proc/net/xtcp/snmp or TCP's /proc/net/snmp; \"IP\" "
+              "counts packets handed to / received from IP (Ip OutRequests/InReceives), where one TCP "
+              "GSO/GRO packet carries many segments.", ""] + sg
+    pt = profile_tables(d)
+    if pt:
+        o += ["", "### Profile (perf record -a -e cpu-clock inside the VM, veth, one run each)", ""] + pt
+    return "\n".join(o)
+
+
+HEADER = """# XTCP performance
+
+Written by `make bench WRITE=1` (scripts/bench.sh, scripts/bench-guest.sh,
+scripts/bench-report.py). Every figure comes from `xtcpperf`, the same
+program and code path for both families (`-f xtcp` / `-f tcp`), run in ONE
+VM boot: XTCP and Linux TCP alternate for each figure, the order flipped on
+every repetition; "XTCP/TCP" pairs each repetition's XTCP run with its TCP
+run and gives min / median / max of those ratios.
+
+- **veth**: client in netns xb, server in xa, a veth pair, MTU 1500.
+  **lo**: both in xa over 127.0.0.1 (MTU 65536).
+- Both ends are pinned to vCPU 0 (`taskset -c 0`): under QEMU TCG a wake-up
+  on the other vCPU waits for the host to run that vCPU's thread
+  (milliseconds on the shared 2-core host), which swamps the protocol.
+  Pinned, each figure measures how much CPU the stack needs per byte or per
+  transaction.
+- **stream**: 128 KB writes for the duration, counted until the server has
+  read everything (it closes after the client's FIN). **rr**: one
+  connection, request and response of 1 B / 1 KB, TCP_NODELAY.
+  **crr**: connect, 1 B each way, the server closes first (HTTP/1.0 style:
+  TIME-WAIT on the server), the client waits for EOF and closes.
+  **conns**: 2000 connections opened (≤ 256 connecting at a time), kernel
+  memory = growth of the objects in use in /proc/slabinfo (both ends:
+  sockets, files, inodes, dentries, epoll items) per connection; then the
+  client closes first and the TIME-WAIT entries in its netns are counted.
+- The absolute numbers are those of an emulated CPU (TCG is 10-50x slower
+  than hardware) on a host shared with other VMs; ratios are what to read.
+"""
+
+
+def write_doc(path, d, meta):
+    notes = ""
+    try:
+        old = open(path).read()
+        if NOTES_BEGIN in old and NOTES_END in old:
+            notes = old[old.index(NOTES_BEGIN) + len(NOTES_BEGIN):old.index(NOTES_END)].strip("\n")
+    except FileNotFoundError:
+        pass
+    if not notes:
+        notes = "(No notes yet: add the analysis of the profile here; `make bench WRITE=1` keeps it.)"
+    with open(path, "w") as f:
+        f.write(HEADER + "\n" + render(d, meta) + "\n\n## Where XTCP's time goes (notes)\n\n"
+                + NOTES_BEGIN + "\n" + notes + "\n" + NOTES_END + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("log")
+    ap.add_argument("--meta", action="append", default=[])
+    ap.add_argument("--write")
+    a = ap.parse_args()
+    d = parse(a.log)
+    meta = dict(m.split("=", 1) for m in a.meta)
+    if not d["bench"] and not d["tw"]:
+        print(f"bench-report: no results in {a.log}", file=sys.stderr)
+        return 1
+    print(render(d, meta))
+    if a.write:
+        write_doc(a.write, d, meta)
+        print(f"\nbench-report: wrote {a.write}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
