@@ -1025,11 +1025,13 @@ static int bind_src(int fd, long i)
 /*
  * Open n connections numbered first..first+n-1 (at most CONNS_INFLIGHT
  * connecting at once); each is up when the server's 'A' came back, which
- * means the server has accepted it. Returns how many are up; *err gets the
- * errno that stopped it early.
+ * means the server has accepted it (--close now: when its FIN came). Returns
+ * how many are up. A connection that fails is counted in r->errors and the
+ * rest go on; *err gets the errno that stopped everything (no socket, no
+ * port, no progress for 10 s).
  */
 static long open_batch(int ep, struct cconn *cs, long first, long n,
-		       struct sockaddr_in dst, int af, int *err)
+		       struct sockaddr_in dst, int af, int *err, struct result *r)
 {
 	struct hello h = make_hello(M_CONNS, 0, o.close_now ? HF_CLOSE_NOW :
 				    o.server_close ? HF_SERVER_CLOSE : 0);
@@ -1049,6 +1051,8 @@ static long open_batch(int ep, struct cconn *cs, long first, long n,
 			    (connect(c->fd, (struct sockaddr *)&dst, sizeof(dst)) &&
 			     errno != EINPROGRESS)) {
 				*err = errno;
+				if (!r->first_errno)
+					r->first_errno = errno;
 				if (c->fd >= 0)
 					close(c->fd);
 				c->fd = -1;
@@ -1066,19 +1070,20 @@ static long open_batch(int ep, struct cconn *cs, long first, long n,
 		if (k <= 0 && now_ns() - last_progress > 10000000000ull) {
 			if (!*err)
 				*err = ETIMEDOUT;
+			if (!r->first_errno)
+				r->first_errno = ETIMEDOUT;
 			break;
 		}
 		for (i = 0; i < k; i++) {
 			struct cconn *c = evs[i].data.ptr;
-			int soerr = 0;
+			int soerr = 0, e;
 			socklen_t len = sizeof(soerr);
 			char a;
 
 			if (c->st == 0) {
 				getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 				if (soerr || write(c->fd, &h, sizeof(h)) != sizeof(h)) {
-					if (!*err)
-						*err = soerr ?: errno;
+					e = soerr ?: errno;
 					goto failed;
 				}
 				c->st = 1;
@@ -1089,8 +1094,7 @@ static long open_batch(int ep, struct cconn *cs, long first, long n,
 			if (o.close_now) {
 				/* Done when the server's FIN arrives: close too. */
 				if (read(c->fd, &a, 1) != 0) {
-					if (!*err)
-						*err = errno ?: EPROTO;
+					e = errno ?: EPROTO;
 					goto failed;
 				}
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -1104,8 +1108,7 @@ static long open_batch(int ep, struct cconn *cs, long first, long n,
 				continue;
 			}
 			if (read(c->fd, &a, 1) != 1 || a != 'A') {
-				if (!*err)
-					*err = errno ?: ECONNRESET;
+				e = errno ?: ECONNRESET;
 				goto failed;
 			}
 			epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -1116,6 +1119,8 @@ static long open_batch(int ep, struct cconn *cs, long first, long n,
 			last_progress = now_ns();
 			continue;
 failed:
+			if (!r->errors++ && !r->first_errno)
+				r->first_errno = e;
 			epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 			close(c->fd);
 			c->fd = -1;
@@ -1216,7 +1221,7 @@ static void run_conns(struct result *r, struct sockaddr_in dst, int af)
 		long n = o.conns - first < batch ? o.conns - first : batch, up;
 
 		t0 = now_ns();
-		up = open_batch(ep, cs, first, n, dst, af, &err);
+		up = open_batch(ep, cs, first, n, dst, af, &err, r);
 		t_est += now_ns() - t0;
 		r->established += up;
 		if (first == 0 && !o.close_now) {
@@ -1232,7 +1237,6 @@ static void run_conns(struct result *r, struct sockaddr_in dst, int af)
 		}
 		close_batch(ep, cs, n);
 	}
-	r->first_errno = err;
 	r->establish_s = t_est / 1e9;
 	tw1 = settle_tw(af);
 	s2 = slab_snap();
