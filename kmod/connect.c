@@ -144,6 +144,12 @@ static int xtcp_disconnect(struct sock *sk)
 	xtcp_clear_timers(sk);
 	xtcp_write_queue_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_ofo_purge(sk);
+	xtcp_sk(sk)->ca_state = XTCP_CA_OPEN;
+	xtcp_sk(sk)->dupacks = 0;
+	xtcp_sk(sk)->rack_us = 0;
+	xtcp_sk(sk)->tlp_sent = 0;
+	xtcp_cc_init(sk);
 	inet_sk(sk)->inet_dport = 0;
 	inet_sk(sk)->inet_daddr = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
@@ -286,6 +292,7 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		xs->snd_una = cb->ack_seq;
 		xtcp_clean_rtx_queue(sk, cb->ack_seq);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xs->rcv_tstamp = jiffies;
 		xtcp_send_ack(sk);
 		xtcp_keepalive_start(sk);
 		sk->sk_state_change(sk);

@@ -366,7 +366,7 @@ static bool xtcp_may_send_new(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-static void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
+void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);

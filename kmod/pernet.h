@@ -57,7 +57,6 @@
 	X(ZEROWINDOWPROBES,	"ZeroWindowProbes")			\
 	X(DELAYEDACKS,		"DelayedACKs")				\
 	X(RCVQDROP,		"RcvQueueDrop")				\
-	X(REORDERSEEN,		"ReorderSeen")				\
 	X(TAILLOSSPROBES,	"TailLossProbes")			\
 	X(KEEPALIVEPROBES,	"KeepAliveProbes")
 
@@ -111,6 +110,7 @@ struct xtcp_sysctl {
 	int	rto_min_ms;
 	int	rto_max_ms;
 	int	delack_ms;
+	int	orphan_retries;
 };
 
 struct xtcp_net {

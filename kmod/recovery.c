@@ -5,9 +5,10 @@
  * The scoreboard: each sent segment of the write queue carries SACKED,
  * LOST and RETRANS bits, and the socket counts them (packets_out,
  * sacked_out, lost_out, retrans_out). The peer's SACK blocks (RFC 2018)
- * mark what it holds; a segment with at least DupThresh SACKed segments
- * above it is lost (RFC 6675 IsLost; DupThresh starts at 3 and grows with
- * the reordering the connection has shown, as Linux's does). Without SACK, three
+ * mark what it holds; a segment with at least DupThresh (3) SACKed
+ * segments above it is lost (RFC 6675 IsLost), and so is one sent a
+ * reordering window before a segment that was delivered (RACK, RFC 8985),
+ * which also finds lost retransmissions. Without SACK, three
  * duplicate ACKs mark the first unacknowledged segment lost (RFC 5681).
  *
  * Recovery (RFC 6582 NewReno, SACK-driven when SACK is on): on the first
@@ -19,22 +20,9 @@
 #include "hash.h"
 
 #define XTCP_DUPTHRESH	3
-#define XTCP_MAX_REORDERING	127
 
-/*
- * A segment was overtaken by @degree others without being lost: raise the
- * SACK loss threshold so the same reordering does not trigger a spurious
- * fast retransmit again (as Linux's tp->reordering).
- */
-void xtcp_reordering_seen(struct sock *sk, u32 degree)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 r = min_t(u32, degree + 1, XTCP_MAX_REORDERING);
+static void xtcp_retransmit_first_lost(struct sock *sk);
 
-	XTCP_INC_STATS(xtcp_sk_net(sk), REORDERSEEN);
-	if (r > xs->reordering)
-		xs->reordering = r;
-}
 
 static bool xtcp_in_flight_skb(const struct xtcp_sock *xs,
 			       const struct sk_buff *skb)
@@ -53,16 +41,17 @@ static void xtcp_mark_skb_lost(struct xtcp_sock *xs, struct sk_buff *skb)
 }
 
 /* Parse the SACK blocks of an ACK and tag what they cover. */
-void xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
+u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_opts opts;
 	long rtt_us = -1;
+	u32 newly = 0;
 	int i;
 
 	if (!xs->sack_ok || xtcp_parse_options(ack_skb, &opts) ||
 	    !opts.num_sacks)
-		return;
+		return 0;
 
 	for (i = 0; i < opts.num_sacks; i++) {
 		u32 start = opts.sacks[i].start, end = opts.sacks[i].end;
@@ -94,10 +83,12 @@ void xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 			xtcp_rack_delivered(sk, skb);
 			cb->sacked = XTCP_SKB_SACKED;
 			xs->sacked_out++;
+			newly++;
 		}
 	}
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
+	return newly;
 }
 
 /*
@@ -200,6 +191,9 @@ static void xtcp_enter_recovery(struct sock *sk)
 	xs->ca_state = XTCP_CA_RECOVERY;
 	if (!xs->sack_ok)
 		xtcp_mark_head_lost(sk);
+	/* RFC 6675 4.3 / RFC 5681 3.2: the first loss goes out at once,
+	 * whatever the pipe says. */
+	xtcp_retransmit_first_lost(sk);
 }
 
 /*
@@ -248,7 +242,10 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 			xtcp_mark_lost_sack(sk);
 			xtcp_rack_mark_lost(sk);
 		} else if (progress) {
-			xtcp_mark_head_lost(sk);	/* partial ACK */
+			/* RFC 6582 3.2 (3): a partial ACK reveals the next hole;
+			 * resend it at once. */
+			xtcp_mark_head_lost(sk);
+			xtcp_retransmit_first_lost(sk);
 		}
 		break;
 	case XTCP_CA_LOSS:
@@ -286,8 +283,25 @@ void xtcp_enter_loss(struct sock *sk)
 			cb->sacked &= ~XTCP_SKB_RETRANS;
 			xs->retrans_out--;
 		}
+		/* RFC 6675 5.1: after an RTO the SACK information may be
+		 * stale (the receiver may have dropped what it SACKed, see
+		 * xtcp_ofo_prune()): everything unacknowledged is resent. */
+		if (cb->sacked & XTCP_SKB_SACKED) {
+			cb->sacked &= ~XTCP_SKB_SACKED;
+			xs->sacked_out--;
+		}
 		xtcp_mark_skb_lost(xs, skb);
 	}
+	xs->rack_us = 0;
+}
+
+/* Resend the first segment marked lost, ignoring cwnd (once). */
+static void xtcp_retransmit_first_lost(struct sock *sk)
+{
+	struct sk_buff *skb = xtcp_next_lost(sk);
+
+	if (skb)
+		xtcp_retransmit_lost(sk, skb);
 }
 
 /* The first segment marked lost and not yet retransmitted since. */

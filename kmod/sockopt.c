@@ -142,7 +142,14 @@ static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_retransmits = xi.xtcpi_retransmits;
 	ti->tcpi_snd_wscale = xi.xtcpi_snd_wscale;
 	ti->tcpi_rcv_wscale = xi.xtcpi_rcv_wscale;
-	ti->tcpi_options = TCPI_OPT_WSCALE;
+	ti->tcpi_options = (xtcp_sk(sk)->wscale_ok ? TCPI_OPT_WSCALE : 0) |
+			   (xi.xtcpi_sack_ok ? TCPI_OPT_SACK : 0);
+	ti->tcpi_ca_state = xi.xtcpi_ca_state;
+	ti->tcpi_backoff = xi.xtcpi_backoff;
+	ti->tcpi_sacked = xi.xtcpi_sacked_out;
+	ti->tcpi_lost = xi.xtcpi_lost_out;
+	ti->tcpi_retrans = xi.xtcpi_retrans_out;
+	ti->tcpi_reordering = xi.xtcpi_reordering;
 	ti->tcpi_rto = xi.xtcpi_rto_us;
 	ti->tcpi_snd_mss = xi.xtcpi_snd_mss;
 	ti->tcpi_advmss = xi.xtcpi_advmss;

@@ -190,7 +190,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = xs->snd_una;
-	u32 prior_wnd = xs->snd_wnd, acked = 0;
+	u32 prior_wnd = xs->snd_wnd, acked = 0, sacked;
 	bool dupack;
 
 	if (xtcp_after(ack, xs->snd_nxt)) {
@@ -201,7 +201,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_challenge_ack(sk);
 		return false;
 	}
-	xtcp_sacktag(sk, skb);
+	sacked = xtcp_sacktag(sk, skb);
 	if (xtcp_after(ack, xs->snd_una)) {
 		xs->snd_una = ack;
 		acked = xtcp_clean_rtx_queue(sk, ack);
@@ -219,6 +219,10 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	dupack = ack == prior_una && !skb->len &&
 		 !(cb->flags & (XTCP_F_SYN | XTCP_F_FIN)) &&
 		 xs->snd_wnd == prior_wnd && xs->packets_out;
+	/* RFC 6675 2: with SACK, a duplicate ACK must bring new SACK
+	 * information (a duplicated segment's ACK does not). */
+	if (xs->sack_ok && !sacked)
+		dupack = false;
 	xtcp_ack_recovery(sk, prior_una, acked, dupack);
 	return true;
 }

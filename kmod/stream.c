@@ -75,6 +75,8 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
+	if (!xs->packets_out)
+		xs->rack_us = 0;	/* nothing in flight: no stale send time */
 	/* Forward progress: the backoff and the give-up clock restart. */
 	xs->retransmits = 0;
 	xs->backoff = 0;
@@ -138,6 +140,8 @@ int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
 	had_ooo = !RB_EMPTY_ROOT(&xs->ooo_queue);
 	if (had_ooo && !*fin)
 		*fin = xtcp_ofo_drain(sk);
+	else if (had_ooo)
+		xtcp_ofo_purge(sk);	/* nothing can follow the FIN */
 	if (had_ooo)
 		xs->quickack = 1;	/* a hole was filled: ACK at once */
 	sk->sk_data_ready(sk);

@@ -332,6 +332,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	xtcp_inherit_port(child, sk);
 	xtcp_set_state(child, TCP_ESTABLISHED);
 	xtcp_ehash_insert(child);
+	xs->rcv_tstamp = jiffies;
 	xtcp_keepalive_start(child);
 	XTCP_INC_STATS(xtcp_sk_net(sk), PASSIVEOPENS);
 	return child;

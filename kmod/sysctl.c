@@ -35,6 +35,7 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->rto_min_ms = 200;
 	s->rto_max_ms = 120000;
 	s->delack_ms = 40;
+	s->orphan_retries = 8;
 }
 
 void xtcp_local_port_range(struct xtcp_net *xn, int *low, int *high)
@@ -109,6 +110,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(rto_min_ms, &xtcp_ten, &xtcp_rto_cap),
 	XTCP_INT_ENTRY(rto_max_ms, &xtcp_ten, &xtcp_rto_cap),
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
+	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	{ }
 };
 

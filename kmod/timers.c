@@ -41,6 +41,18 @@ void xtcp_arm_rtx(struct sock *sk, unsigned long when)
  * anything is unacknowledged (or unsent data waits for a window), stopped
  * otherwise. Does not restart a running timer.
  */
+/* The current retransmission timeout: RTO << backoff, capped by rto_max_ms. */
+static unsigned long xtcp_rto_backoff(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long max = msecs_to_jiffies(READ_ONCE(xtcp_sk_net(sk)->sysctl.rto_max_ms));
+	unsigned long rto = xs->rto;
+
+	if (xs->backoff >= BITS_PER_LONG - 1 || rto > (max >> xs->backoff))
+		return max(max, 1UL);
+	return rto << xs->backoff;
+}
+
 /* A tail loss probe first, when data is in flight and all is well. */
 static bool xtcp_tlp_eligible(struct sock *sk)
 {
@@ -87,8 +99,7 @@ void xtcp_rearm_rtx(struct sock *sk)
 		return;
 	}
 	xs->tlp_armed = 0;
-	xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
-		     xs->rto << xs->backoff, XTCP_RTO_MAX));
+	xtcp_arm_rtx(sk, jiffies + xtcp_rto_backoff(sk));
 }
 
 /*
@@ -115,6 +126,12 @@ static u32 xtcp_retry_limit(struct sock *sk)
 	case TCP_SYN_RECV:
 		return READ_ONCE(xn->sysctl.synack_retries);
 	default:
+		/* Nobody waits for an orphan's data: give up sooner (as
+		 * Linux's tcp_orphan_retries), so a dead peer cannot pin
+		 * memory, the namespace and the module for many minutes. */
+		if (sock_flag(sk, SOCK_DEAD))
+			return min(READ_ONCE(xn->sysctl.orphan_retries),
+				   READ_ONCE(xn->sysctl.retries2));
 		return READ_ONCE(xn->sysctl.retries2);
 	}
 }
@@ -148,12 +165,19 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		xs->tlp_armed = 0;
 		if (head != xs->send_head) {
 			xtcp_tail_loss_probe(sk);
-			xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
-				     xs->rto << xs->backoff, XTCP_RTO_MAX));
+			xtcp_arm_rtx(sk, jiffies + xtcp_rto_backoff(sk));
 			return;
 		}
 	}
 
+	if (head == xs->send_head && xs->snd_wnd >= head->len) {
+		/* Nothing in flight and the window is open: the data was held
+		 * by MSG_MORE (or Nagle). Hold it no longer (as TCP_CORK's
+		 * 200 ms). */
+		xs->corked = 0;
+		xtcp_push(sk);
+		return;
+	}
 	if (head == xs->send_head) {
 		/* Nothing in flight, data waiting: the window is closed.
 		 * Probe it (persist timer), backing off like RTO. */
@@ -161,8 +185,7 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		xtcp_send_probe(sk);
 		if (xs->backoff < 15)
 			xs->backoff++;
-		xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
-			     xs->rto << xs->backoff, XTCP_RTO_MAX));
+		xtcp_arm_rtx(sk, jiffies + xtcp_rto_backoff(sk));
 		return;
 	}
 
@@ -188,8 +211,7 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	xs->retransmits++;
 	if (xs->backoff < 15)
 		xs->backoff++;
-	xtcp_arm_rtx(sk, jiffies + min_t(unsigned long,
-		     xs->rto << xs->backoff, XTCP_RTO_MAX));
+	xtcp_arm_rtx(sk, jiffies + xtcp_rto_backoff(sk));
 }
 
 static void xtcp_rtx_timer_fn(struct timer_list *t)

@@ -31,8 +31,7 @@ extern struct proto xtcp_prot;
 
 #define XTCP_MSS_DEFAULT	536	/* RFC 9293 default when no option */
 #define XTCP_INIT_RTO		HZ	/* RFC 6298 initial RTO */
-#define XTCP_RTO_MIN		(HZ / 5)
-#define XTCP_RTO_MAX		(120 * HZ)
+#define XTCP_RTO_MAX		(120 * HZ)	/* SYN-ACK backoff cap */
 #define XTCP_MAX_WSCALE		14
 #define XTCP_TIMER_DEFER	2	/* jiffies to retry a timer when the user holds the socket */
 
@@ -140,7 +139,7 @@ struct xtcp_sock {
 	u8			sack_ok:1,	/* both ends sent SACK-permitted */
 				corked:1,	/* MSG_MORE: hold a partial segment */
 				ack_pending:1,	/* data received, ACK owed */
-				quickack:1,	/* ACK every segment (start, holes) */
+				quickack:1,	/* next ACK at once (a hole was filled) */
 				tlp_armed:1,	/* rtx_timer is a tail loss probe */
 				tlp_sent:1;	/* one probe per flight */
 	u8			segs_unacked;	/* received since our last ACK */
@@ -322,6 +321,7 @@ void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_new(struct sock *sk);
+void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb);
 void xtcp_tail_loss_probe(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
 u32 xtcp_rcv_space(const struct sock *sk);
@@ -341,11 +341,10 @@ void xtcp_cc_init(struct sock *sk);
 u32 xtcp_in_flight(const struct xtcp_sock *xs);
 
 /* recovery.c */
-void xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb);
+u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb);
 void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked_segs,
 		       bool dupack);
 void xtcp_enter_loss(struct sock *sk);
-void xtcp_reordering_seen(struct sock *sk, u32 degree);
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 struct sk_buff *xtcp_next_lost(struct sock *sk);
 

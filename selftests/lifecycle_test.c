@@ -21,6 +21,8 @@ FIXTURE_SETUP(net)
 	/* Short timers so close paths finish inside a test. */
 	ASSERT_EQ(0, xt_sysctl(self->a, "tw_timeout_ms", "2000"));
 	ASSERT_EQ(0, xt_sysctl(self->b, "tw_timeout_ms", "2000"));
+	ASSERT_EQ(0, xt_sysctl(self->a, "fin_timeout_ms", "3000"));
+	ASSERT_EQ(0, xt_sysctl(self->b, "fin_timeout_ms", "3000"));
 }
 
 FIXTURE_TEARDOWN(net)

@@ -17,6 +17,11 @@ FIXTURE_SETUP(net)
 {
 	xt_ns_names(self->a, self->b, sizeof(self->a));
 	ASSERT_EQ(0, xt_ns_pair_create(self->a, self->b));
+	/* Connections end within a test: nothing should wait a minute. */
+	ASSERT_EQ(0, xt_sysctl(self->a, "fin_timeout_ms", "3000"));
+	ASSERT_EQ(0, xt_sysctl(self->b, "fin_timeout_ms", "3000"));
+	ASSERT_EQ(0, xt_sysctl(self->a, "tw_timeout_ms", "3000"));
+	ASSERT_EQ(0, xt_sysctl(self->b, "tw_timeout_ms", "3000"));
 }
 
 FIXTURE_TEARDOWN(net)

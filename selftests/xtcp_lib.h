@@ -89,6 +89,20 @@ static inline void xt_ns_pair_destroy(const char *a, const char *b)
 	       a, b);
 }
 
+/* The module's reference count (sockets, SYN-queue and TIME-WAIT entries). */
+static inline int xt_module_refs(void)
+{
+	FILE *f = fopen("/sys/module/xtcp/refcnt", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
 /* Run fn in namespace ns (this thread), then come back. */
 static inline int xt_enter(const char *ns)
 {
@@ -225,6 +239,15 @@ static inline int xt_wait_state(int fd, int state, long ms)
 		xt_sleep_ms(5);
 	} while (xt_now_ms() < end);
 	return s;
+}
+
+/* close() with SO_LINGER {1, 0}: an RST, no orphan left behind. */
+static inline void xt_abort(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
 }
 
 static inline int xt_sock_error(int fd)

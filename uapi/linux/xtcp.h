@@ -93,8 +93,8 @@ struct xtcphdr {
 #define XTCP_OPT_NOP		1
 #define XTCP_OPT_MSS		2	/* len 4, SYN only */
 #define XTCP_OPT_WSCALE		3	/* len 3, SYN only */
-#define XTCP_OPT_SACK_PERM	4	/* len 2, SYN only (reserved) */
-#define XTCP_OPT_SACK		5	/* reserved */
+#define XTCP_OPT_SACK_PERM	4	/* len 2, SYN only */
+#define XTCP_OPT_SACK		5	/* len 2 + 8n, n <= 4 (RFC 2018) */
 #define XTCP_OPT_TIMESTAMP	8	/* reserved */
 
 /*
@@ -136,6 +136,7 @@ struct xtcp_info {
 	__u32	xtcpi_total_retrans;
 	__u32	xtcpi_segs_in;
 	__u32	xtcpi_segs_out;
+	__u32	xtcpi_pad0;		/* 64-bit alignment, same on 32-bit */
 	__u64	xtcpi_bytes_sent;
 	__u64	xtcpi_bytes_acked;
 	__u64	xtcpi_bytes_received;
@@ -152,6 +153,7 @@ struct xtcp_info {
 	__u32	xtcpi_retrans_out;
 	__u32	xtcpi_reordering;
 	__u32	xtcpi_rcv_ooo_segs;	/* segments waiting beyond a hole */
+	__u32	xtcpi_pad1;
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */
