@@ -5,15 +5,13 @@
  * with a one-line reason on stderr.
  *
  *   listen PORT BACKLOG SECS       listen(BACKLOG) and never accept
- *   server PORT SECS [noread|closeat=MS]
+ *   server PORT SECS [noread|closeon=FILE]
  *                                  accept everything; read each connection
  *                                  to EOF and close it (noread: keep it
- *                                  open, never read; closeat: never read,
- *                                  close them all at MS, CLOCK_REALTIME
- *                                  milliseconds)
+ *                                  open, never read; closeon: never read,
+ *                                  close them all as soon as FILE exists)
  *   connect ADDR PORT SECS [BYTES] connect, send BYTES, hold SECS, close
- *                                  (SECS "@MS": close at MS, CLOCK_REALTIME
- *                                  milliseconds)
+ *                                  (SECS "/FILE": hold until FILE exists)
  *   churn ADDR PORT N [PARALLEL]   N connections, each closed right after
  *                                  the handshake (the client closes first:
  *                                  it ends in TIME-WAIT), PARALLEL at a time
@@ -48,23 +46,12 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static long real_ms(void)
+static void wait_for_file(const char *path)
 {
-	struct timespec ts;
+	struct timespec ts = { 0, 2 * 1000000L };
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static void sleep_until_real(long ms)
-{
-	long d;
-
-	while ((d = ms - real_ms()) > 0) {
-		struct timespec ts = { d / 1000, (d % 1000) * 1000000L };
-
+	while (access(path, F_OK))
 		nanosleep(&ts, NULL);
-	}
 }
 
 static struct sockaddr_in sin_of(const char *addr, int port)
@@ -115,13 +102,14 @@ static int do_server(int argc, char **argv)
 {
 	static struct pollfd pfd[MAXFDS];
 	int lfd, n = 1, noread, i;
-	long end, closeat = 0;
+	const char *closeon = NULL;
+	long end;
 
 	if (argc < 2)
 		return 2;
 	noread = argc > 2 && !strcmp(argv[2], "noread");
-	if (argc > 2 && !strncmp(argv[2], "closeat=", 8)) {
-		closeat = atol(argv[2] + 8);
+	if (argc > 2 && !strncmp(argv[2], "closeon=", 8)) {
+		closeon = argv[2] + 8;
 		noread = 1;
 	}
 	lfd = listener(atoi(argv[0]), 4096);
@@ -130,13 +118,13 @@ static int do_server(int argc, char **argv)
 	pfd[0].fd = lfd;
 	pfd[0].events = POLLIN;
 	while (now_ms() < end) {
-		if (closeat && real_ms() >= closeat) {
+		if (closeon && !access(closeon, F_OK)) {
 			for (i = 1; i < n; i++)
 				close(pfd[i].fd);
 			n = 1;
-			closeat = 0;
+			closeon = NULL;
 		}
-		if (poll(pfd, n, closeat ? 5 : 200) < 0) {
+		if (poll(pfd, n, closeon ? 2 : 200) < 0) {
 			if (errno == EINTR)
 				continue;
 			fail("poll");
@@ -196,8 +184,8 @@ static int do_connect(int argc, char **argv)
 		}
 		free(buf);
 	}
-	if (argv[2][0] == '@')
-		sleep_until_real(atol(argv[2] + 1));
+	if (argv[2][0] == '/')
+		wait_for_file(argv[2]);
 	else
 		sleep(atoi(argv[2]));
 	close(fd);
