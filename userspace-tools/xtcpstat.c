@@ -1174,7 +1174,10 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"unacked\":%u,\"retransmits\":%u,\"total_retrans\":%u,"
 		       "\"segs_in\":%u,\"segs_out\":%u,\"bytes_sent\":%llu,"
 		       "\"bytes_acked\":%llu,\"bytes_received\":%llu,"
-		       "\"last_data_sent_ms\":%u,\"last_data_recv_ms\":%u}",
+		       "\"last_data_sent_ms\":%u,\"last_data_recv_ms\":%u,"
+		       "\"ca_state\":%u,\"backoff\":%u,\"sack_ok\":%s,\"packets_out\":%u,"
+		       "\"sacked_out\":%u,\"lost_out\":%u,\"retrans_out\":%u,"
+		       "\"reordering\":%u,\"rcv_ooo_segs\":%u}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1183,7 +1186,11 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_segs_out, (unsigned long long)x->xtcpi_bytes_sent,
 		       (unsigned long long)x->xtcpi_bytes_acked,
 		       (unsigned long long)x->xtcpi_bytes_received,
-		       x->xtcpi_last_data_sent_ms, x->xtcpi_last_data_recv_ms);
+		       x->xtcpi_last_data_sent_ms, x->xtcpi_last_data_recv_ms,
+		       x->xtcpi_ca_state, x->xtcpi_backoff,
+		       x->xtcpi_sack_ok ? "true" : "false", x->xtcpi_packets_out,
+		       x->xtcpi_sacked_out, x->xtcpi_lost_out, x->xtcpi_retrans_out,
+		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1257,6 +1264,24 @@ static void print_text_extras(const struct entry *e)
 				       x->xtcpi_total_retrans);
 			printf(" lastsnd:%u lastrcv:%u", x->xtcpi_last_data_sent_ms,
 			       x->xtcpi_last_data_recv_ms);
+			if (x->xtcpi_sack_ok)
+				printf(" sack");
+			if (x->xtcpi_ca_state)
+				printf(" ca_state:%u", x->xtcpi_ca_state);
+			if (x->xtcpi_backoff)
+				printf(" backoff:%u", x->xtcpi_backoff);
+			if (x->xtcpi_packets_out)
+				printf(" packets_out:%u", x->xtcpi_packets_out);
+			if (x->xtcpi_sacked_out)
+				printf(" sacked:%u", x->xtcpi_sacked_out);
+			if (x->xtcpi_lost_out)
+				printf(" lost:%u", x->xtcpi_lost_out);
+			if (x->xtcpi_retrans_out)
+				printf(" retrans_out:%u", x->xtcpi_retrans_out);
+			if (x->xtcpi_reordering)
+				printf(" reordering:%u", x->xtcpi_reordering);
+			if (x->xtcpi_rcv_ooo_segs)
+				printf(" ooo:%u", x->xtcpi_rcv_ooo_segs);
 		}
 	}
 }
