@@ -90,61 +90,70 @@ if want conns; then
 fi
 
 # ---- 3. crr with NTW XTCP TIME-WAIT entries in the server's namespace vs
-# none. Fresh namespaces ta/tb; entries live 10 minutes there. The fill
-# connects from other addresses (10.1.0.10+) with explicit ports, the server
-# closes first, so each connection leaves one entry on the server and the
-# crr client (10.1.0.2) never hits one of them.
+# none, alternating: two fresh pairs of namespaces, ta/tb (filled) and tc/td
+# (not), each with a pinned XTCP server; entries live 10 minutes in both.
+# The fill connects to ta from other addresses (10.1.0.10+) with explicit
+# ports and the server closes first, so each connection leaves one entry on
+# the server and the crr client (10.1.0.2) never hits one of them.
 if want tw; then
-	TA=ta TB=tb
-	$IP netns del $TA 2>/dev/null; $IP netns del $TB 2>/dev/null
-	on_exit "$IP netns del $TA; $IP netns del $TB"
-	$IP netns add $TA && $IP netns add $TB &&
-	$IP link add vta netns $TA type veth peer name vtb netns $TB &&
-	$IP -n $TA addr add 10.1.0.1/24 dev vta && $IP -n $TB addr add 10.1.0.2/24 dev vtb &&
-	$IP -n $TA link set lo up && $IP -n $TB link set lo up &&
-	$IP -n $TA link set vta up && $IP -n $TB link set vtb up || echo "@INFO tw_error cannot build ta/tb"
-	$IP netns exec $TA sh -c 'echo 600000 > /proc/sys/net/xtcp/tw_timeout_ms'
-	$IP netns exec $TA $PIN xtcpperf -s -B 10.1.0.1 -p 5201 -f xtcp -q &
-	twsrv=$!
-	on_exit "kill $twsrv 2>/dev/null"
-	sleep 1
-	twcount() { $IP netns exec $TA awk '$1 == "Xtcp:" && !h { for (i = 2; i <= NF; i++) if ($i == "CurrTimeWait") c = i; h = 1; next } $1 == "Xtcp:" { print $c }' /proc/net/xtcp/snmp; }
-	crr_tw() {
-		local phase=$1 rep=$2 out
-		out=$($IP netns exec $TB $PIN xtcpperf -c 10.1.0.1 -p 5201 -f xtcp -m crr -t $T -l 1 --json 2>&1)
-		echo "@TW $phase $rep $(twcount) $(echo "$out" | oneline)"
+	# pair NS_SERVER NS_CLIENT SUBNET: a veth pair, .1 and .2, a server on .1
+	pair() {
+		$IP netns del $1 2>/dev/null; $IP netns del $2 2>/dev/null
+		on_exit "$IP netns del $1; $IP netns del $2"
+		$IP netns add $1 && $IP netns add $2 &&
+		$IP link add v$1 netns $1 type veth peer name v$2 netns $2 &&
+		$IP -n $1 addr add $3.1/24 dev v$1 && $IP -n $2 addr add $3.2/24 dev v$2 &&
+		$IP -n $1 link set lo up && $IP -n $2 link set lo up &&
+		$IP -n $1 link set v$1 up && $IP -n $2 link set v$2 up || echo "@INFO tw_error cannot build $1/$2"
+		$IP netns exec $1 sh -c 'echo 600000 > /proc/sys/net/xtcp/tw_timeout_ms'
+		$IP netns exec $1 $PIN xtcpperf -s -B $3.1 -p 5201 -f xtcp -q &
+		on_exit "kill $! 2>/dev/null"
 	}
-	log "TIME-WAIT: crr with none"
-	for rep in $(seq 1 "$REPS"); do crr_tw none $rep; done
-	log "TIME-WAIT: filling $NTW entries"
+	pair ta tb 10.1.0
+	twsrv=$!
+	pair tc td 10.2.0
+	sleep 1
+	twcount() { $IP netns exec $1 awk '$1 == "Xtcp:" && !h { for (i = 2; i <= NF; i++) if ($i == "CurrTimeWait") c = i; h = 1; next } $1 == "Xtcp:" { print $c }' /proc/net/xtcp/snmp; }
+	log "TIME-WAIT: filling $NTW entries into ta"
 	before=$(awk 'NR > 2 { s += $2 * $4 } END { print s }' /proc/slabinfo)
 	# The fill is no measurement: both vCPUs, two clients at once, each
 	# from its own two addresses with explicit ports 1024 and up, the
 	# server closing every connection as soon as it has its hello.
 	taskset -a -p -c 0,1 $twsrv >/dev/null
 	k=0 t0=$SECONDS
-	while [ "$(twcount)" -lt "$NTW" ] && [ $k -lt 40 ]; do
-		need=$((NTW - $(twcount)))
+	while [ "$(twcount ta)" -lt "$NTW" ] && [ $k -lt 40 ]; do
+		need=$((NTW - $(twcount ta)))
 		n=$(( need > 40000 ? 20000 : need * 3 / 5 + 100 ))
 		pids=()
 		for j in 0 1; do
 			a1=10.1.0.$((10 + 2 * k + j * 100)) a2=10.1.0.$((11 + 2 * k + j * 100))
-			$IP -n $TB addr add $a1/24 dev vtb; $IP -n $TB addr add $a2/24 dev vtb
-			$IP netns exec $TB xtcpperf -c 10.1.0.1 -p 5201 -f xtcp -m conns -N $n --batch 5000 \
+			$IP -n tb addr add $a1/24 dev vtb; $IP -n tb addr add $a2/24 dev vtb
+			$IP netns exec tb xtcpperf -c 10.1.0.1 -p 5201 -f xtcp -m conns -N $n --batch 5000 \
 				--close now --src $a1,$a2 --src-port 1024 --json >/tmp/twfill.$j 2>&1 &
 			pids+=($!)
 		done
 		wait "${pids[@]}"
-		for j in 0 1; do echo "@TWFILL $k $(twcount) $(oneline </tmp/twfill.$j)"; done
+		for j in 0 1; do echo "@TWFILL $k $(twcount ta) $(oneline </tmp/twfill.$j)"; done
 		k=$((k + 1))
 	done
 	taskset -a -p -c 0 $twsrv >/dev/null
 	after=$(awk 'NR > 2 { s += $2 * $4 } END { print s }' /proc/slabinfo)
-	info tw_fill "$(twcount) entries in $((SECONDS - t0)) s; slab bytes in use +$((after - before))"
-	info tw_counters "server: $($IP netns exec $TA xtcpstat --counters | awk 'NR > 1 && $2 != 0 {printf "%s=%s ", $1, $2}')"
-	info tw_client_counters "client: $($IP netns exec $TB xtcpstat --counters | awk 'NR > 1 && $2 != 0 {printf "%s=%s ", $1, $2}')"
-	log "TIME-WAIT: crr with $(twcount)"
-	for rep in $(seq 1 "$REPS"); do crr_tw full $rep; done
+	info tw_fill "$(twcount ta) entries in $((SECONDS - t0)) s; slab bytes in use +$((after - before))"
+	info tw_counters "server: $($IP netns exec ta xtcpstat --counters | awk 'NR > 1 && $2 != 0 {printf "%s=%s ", $1, $2}')"
+	info tw_client_counters "client: $($IP netns exec tb xtcpstat --counters | awk 'NR > 1 && $2 != 0 {printf "%s=%s ", $1, $2}')"
+	crr_tw() {	# PHASE REP SERVER-NS CLIENT-NS SUBNET
+		local out
+		out=$($IP netns exec $4 $PIN xtcpperf -c $5.1 -p 5201 -f xtcp -m crr -t $T -l 1 --json 2>&1)
+		echo "@TW $1 $2 $(twcount $3) $(echo "$out" | oneline)"
+	}
+	for rep in $(seq 1 "$REPS"); do
+		log "TIME-WAIT: crr with none and with $(twcount ta), rep $rep/$REPS"
+		if [ $((rep % 2)) = 1 ]; then
+			crr_tw none $rep tc td 10.2.0; crr_tw full $rep ta tb 10.1.0
+		else
+			crr_tw full $rep ta tb 10.1.0; crr_tw none $rep tc td 10.2.0
+		fi
+	done
 fi
 
 # ---- 4. Where the time goes: perf (cpu-clock sampling works under TCG) and

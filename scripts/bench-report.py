@@ -302,9 +302,15 @@ def render(d, meta):
     if tw:
         o += ["", "### crr with TIME-WAIT entries present", ""]
         fills = d["twfill"]
-        o.append(f"Filled with {info.get('tw_fill', '?')} ({len(fills)} conns runs from other source "
-                 f"addresses with explicit ports, the server closing first; tw_timeout_ms=600000 in "
-                 f"that netns). Counters after the fill, {info.get('tw_counters', '?')}; {info.get('tw_client_counters', '?')}.")
+        o.append("Two fresh pairs of namespaces, each with a pinned XTCP server (tw_timeout_ms=600000): "
+                 f"one filled with {info.get('tw_fill', '?')} ({len(fills)} `xtcpperf -m conns --close now` "
+                 "runs from other source addresses with explicit ports: the server closes first, one entry "
+                 "per connection), the other not; then crr alternates between the two, the order flipped "
+                 "on every repetition (the pairs differ only by the entries; crr itself adds a few hundred "
+                 "to both).")
+        o.append("")
+        o.append(f"Counters after the fill, {info.get('tw_counters', '?')}; "
+                 f"{info.get('tw_client_counters', '?')}.")
         o.append("")
         o += tw
     sg = segs_table(d)

@@ -33,7 +33,7 @@ t0=$(date +%s)
 
 echo "bench: booting the VM (QEMU TCG), raw output in ${log#$TOP/}"
 "$RUNVM" "${guest_env}$TOP/scripts/bench-guest.sh" </dev/null 2>&1 | tr -d '\r' | tee "$log" |
-	grep -v '^@' | sed -u 's/^/  | /'
+	grep --line-buffered -v '^@' | sed -u 's/^/  | /'
 rc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - t0))
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
