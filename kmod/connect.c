@@ -80,10 +80,13 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	xs->wscale_ok = 1;	/* offered; the SYN-ACK decides */
 	xs->sack_ok = 1;
 
-	xtcp_set_state(sk, TCP_SYN_SENT);
+	/* Port first, then the state: the SYN-SENT event carries the port.
+	 * Segments racing in meanwhile wait in the backlog (we hold the
+	 * socket). */
 	err = xtcp_hash_connect(sk);
 	if (err)
 		goto failure;
+	xtcp_set_state(sk, TCP_SYN_SENT);
 
 	xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
 			   inet->inet_sport, inet->inet_dport);

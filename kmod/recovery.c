@@ -77,9 +77,15 @@ u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 				xs->lost_out--;
 			if (cb->sacked & XTCP_SKB_RETRANS)
 				xs->retrans_out--;
-			/* Newly SACKed, sent once: a valid RTT sample. */
-			if (!cb->retrans)
-				rtt_us = jiffies_to_usecs(xtcp_time() - cb->when);
+			/* Newly SACKed, sent once and never presumed lost: an
+			 * RTT sample (the smallest of this ACK's). A segment
+			 * SACKed again after an RTO forgot it is not one. */
+			if (!cb->retrans && !(cb->sacked & XTCP_SKB_LOST)) {
+				long s = jiffies_to_usecs(xtcp_time() - cb->when);
+
+				if (rtt_us < 0 || s < rtt_us)
+					rtt_us = s;
+			}
 			xtcp_rack_delivered(sk, skb);
 			cb->sacked = XTCP_SKB_SACKED;
 			xs->sacked_out++;

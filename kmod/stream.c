@@ -52,10 +52,16 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 
 		if (xtcp_after(cb->end_seq, ack))
 			break;
-		/* Karn: only a segment sent once and acked now for the first
-		 * time (not SACKed before) measures the round trip. */
-		if (!cb->retrans && !(cb->sacked & XTCP_SKB_SACKED))
-			rtt_us = jiffies_to_usecs(xtcp_time() - cb->when);
+		/* Karn: only a segment sent once, never presumed lost, and
+		 * acked now for the first time measures the round trip; of
+		 * several, the most recently sent (the smallest sample). */
+		if (!cb->retrans &&
+		    !(cb->sacked & (XTCP_SKB_SACKED | XTCP_SKB_LOST))) {
+			long s = jiffies_to_usecs(xtcp_time() - cb->when);
+
+			if (rtt_us < 0 || s < rtt_us)
+				rtt_us = s;
+		}
 		if (!(cb->sacked & XTCP_SKB_SACKED))
 			xtcp_rack_delivered(sk, skb);
 		if (cb->flags & XTCP_F_FIN)

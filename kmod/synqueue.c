@@ -415,6 +415,31 @@ int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		xtcp_req_rcv(sk, req, skb);
 		return 0;
 	}
+	/*
+	 * Segments that waited in the listener's backlog behind the final
+	 * ACK (while accept() held the listener) belong to the child that
+	 * ACK created: hand them over instead of answering RST.
+	 */
+	if (!(cb->flags & XTCP_F_SYN)) {
+		struct sock *child = xtcp_ehash_lookup(xtcp_sk_net(sk),
+						       ip_hdr(skb)->saddr,
+						       th->source,
+						       ip_hdr(skb)->daddr,
+						       ntohs(th->dest), cb->iif);
+
+		if (child) {
+			bh_lock_sock_nested(child);
+			if (!sock_owned_by_user(child))
+				xtcp_rcv_state_process(child, skb);
+			else if (sk_add_backlog(child, skb,
+						2 * READ_ONCE(child->sk_rcvbuf) +
+						READ_ONCE(child->sk_sndbuf) + 65536))
+				kfree_skb(skb);
+			bh_unlock_sock(child);
+			sock_put(child);
+			return 0;
+		}
+	}
 	if (cb->flags & XTCP_F_RST)
 		goto discard;
 	if (cb->flags & XTCP_F_ACK) {
