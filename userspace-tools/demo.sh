@@ -71,5 +71,8 @@ run xtcpstat -N xb -s
 step "8. TIME-WAIT ends after net.xtcp.tw_timeout_ms"
 sleep 5
 run xtcpstat -N xb -a -n state time-wait
+left=$(xtcpstat -N xb -a -n -j state time-wait |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["connections"]))')
+[ "$left" = 0 ] || die "$left TIME-WAIT entries are still there"
 echo "(none left)"
 exit 0
