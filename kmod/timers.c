@@ -67,16 +67,20 @@ static bool xtcp_tlp_eligible(struct sock *sk)
 }
 
 /*
- * Probe timeout: two smoothed RTTs plus the peer's delayed ACK. RFC 8985
- * adds the delayed ACK only for a lone segment; we always do, since the
- * last segment of an odd flight waits for it too and a probe then would
- * be spurious.
+ * Probe timeout: two smoothed RTTs plus room for the peer's delayed ACK:
+ * delack_ms for a flight (its last odd segment waits for it), and, as
+ * Linux does, the minimum RTO for a lone segment, so that a lone FIN or
+ * request is not probed (and the peer's socket, gone by then, does not
+ * answer the probe with an RST that ends our TIME-WAIT).
  */
 static unsigned long xtcp_pto(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct xtcp_net *xn = xtcp_sk_net(sk);
 	u32 pto_us = 2 * (xs->srtt_us >> 3) +
-		     READ_ONCE(xtcp_sk_net(sk)->sysctl.delack_ms) * 1000;
+		     (xs->packets_out == 1 ?
+		      READ_ONCE(xn->sysctl.rto_min_ms) :
+		      READ_ONCE(xn->sysctl.delack_ms)) * 1000;
 	unsigned long pto;
 
 	pto = max_t(unsigned long, usecs_to_jiffies(pto_us), msecs_to_jiffies(10));

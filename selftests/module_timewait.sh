@@ -25,10 +25,14 @@ tw_entries() { # namespace
 # One short connection from xb to xa; the side that closes first keeps
 # the TIME-WAIT entry.
 one_connection() {
-	in_xa xtcpcat -q -r -l 5000 </dev/null >/dev/null &
-	local srv=$!
-	sleep 0.3
-	echo hello | in_xb xtcpcat -q 10.0.0.1 5000 >/dev/null
+	in_xa timeout 30 xtcpcat -q -r -l 5000 </dev/null >/dev/null &
+	local srv=$! i
+	# Connect only once the server listens (a slow VM starts it late).
+	for i in $(seq 1 100); do
+		in_xa xtcpstat -l -n -H 2>/dev/null | grep -q ':5000 ' && break
+		sleep 0.1
+	done
+	echo hello | in_xb timeout 30 xtcpcat -q 10.0.0.1 5000 >/dev/null
 	wait $srv
 }
 

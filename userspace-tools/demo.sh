@@ -30,7 +30,11 @@ step "3. xa runs an XTCP echo server on port 7000"
 in_xa xtcpcat -q -k -e -l 7000 &
 server=$!
 on_exit "kill $server"
-sleep 0.5
+# Wait until it listens (programs start slowly in an emulated VM).
+for i in $(seq 1 100); do
+	xtcpstat -N xa -l -n -H 2>/dev/null | grep -q ':7000 ' && break
+	sleep 0.1
+done
 run xtcpstat -N xa -l -n -i
 
 step "4. xb connects; both ends are ESTABLISHED"
@@ -59,7 +63,10 @@ echo "(the server, which closed second, keeps nothing: only the active closer wa
 step "7. 10 MB each way at once, byte-exact (sha256), then the counters"
 head -c 10000000 /dev/urandom > /tmp/demo.in
 in_xa xtcpcat -q -r -l 7001 < /tmp/demo.in > /tmp/demo.at-xa &
-sleep 0.3
+for i in $(seq 1 100); do
+	xtcpstat -N xa -l -n -H 2>/dev/null | grep -q ':7001 ' && break
+	sleep 0.1
+done
 in_xb xtcpcat -q 10.0.0.1 7001 < /tmp/demo.in > /tmp/demo.at-xb
 wait $!
 sha256sum /tmp/demo.in /tmp/demo.at-xa /tmp/demo.at-xb | sed 's|/tmp/||'
