@@ -279,7 +279,7 @@ check "the handler still answers after the malformed requests" jtest $XA \
 for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
 wait 2>/dev/null
 $IP netns del $XA 2>/dev/null; $IP netns del $XB 2>/dev/null; $IP netns del xtcpstat-xc 2>/dev/null
-if ! wait_until 30 test "$(cat /sys/module/xtcp/refcnt 2>/dev/null)" = 0; then
+if ! wait_until 90 test "$(cat /sys/module/xtcp/refcnt 2>/dev/null)" = 0; then
 	skip "xtcpstat without xtcp.ko" "xtcp is still in use (refcnt $(cat /sys/module/xtcp/refcnt))"
 elif [ ! -f "$XTCP_KO" ]; then
 	skip "xtcpstat without xtcp.ko" "no $XTCP_KO to load it again"
