@@ -226,12 +226,28 @@ TEST_F(net, socket_calls_and_flags)
 	close(lfd);
 }
 
-TEST_F(net, nagle_coalesces_and_nodelay_does_not)
+/* Eight 10-byte writes 2 ms apart: how many segments did they take? */
+static int small_writes_segments(struct __test_metadata *_metadata, int cli,
+				 int srv)
 {
-	int lfd, srv, cli, i, v = 1;
 	struct xtcp_info a, b;
 	socklen_t len = sizeof(a);
-	char buf[4096];
+	char buf[80];
+	int i;
+
+	getsockopt(cli, SOL_XTCP, XTCP_INFO, &a, &len);
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(10, write(cli, "0123456789", 10));
+		xt_sleep_ms(2);
+	}
+	EXPECT_EQ(80, recv(srv, buf, 80, MSG_WAITALL));
+	getsockopt(cli, SOL_XTCP, XTCP_INFO, &b, &len);
+	return b.xtcpi_segs_out - a.xtcpi_segs_out;
+}
+
+TEST_F(net, nagle_coalesces_and_nodelay_does_not)
+{
+	int lfd, srv, cli, n, v = 1;
 
 	lfd = xt_listen(self->a, IP_A, 5000, 4, 1);
 	ASSERT_LE(0, lfd);
@@ -242,28 +258,16 @@ TEST_F(net, nagle_coalesces_and_nodelay_does_not)
 
 	/* Eight writes of 10 bytes, 2 ms apart, on a 40 ms round trip. With
 	 * Nagle the first goes alone and the rest wait for its ACK. */
-	getsockopt(cli, SOL_XTCP, XTCP_INFO, &a, &len);
-	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(10, write(cli, "0123456789", 10));
-		xt_sleep_ms(2);
-	}
-	EXPECT_EQ(80, recv(srv, buf, 80, MSG_WAITALL));
-	getsockopt(cli, SOL_XTCP, XTCP_INFO, &b, &len);
-	TH_LOG("Nagle: 8 writes -> %u segments", b.xtcpi_segs_out - a.xtcpi_segs_out);
-	EXPECT_GE(3, b.xtcpi_segs_out - a.xtcpi_segs_out);
+	n = small_writes_segments(_metadata, cli, srv);
+	TH_LOG("Nagle: 8 writes -> %d segments", n);
+	EXPECT_GE(3, n);
 	xt_sleep_ms(200);
 
 	/* Without Nagle each write is a segment (cwnd is 10). */
 	ASSERT_EQ(0, setsockopt(cli, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)));
-	getsockopt(cli, SOL_XTCP, XTCP_INFO, &a, &len);
-	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(10, write(cli, "0123456789", 10));
-		xt_sleep_ms(2);
-	}
-	EXPECT_EQ(80, recv(srv, buf, 80, MSG_WAITALL));
-	getsockopt(cli, SOL_XTCP, XTCP_INFO, &b, &len);
-	TH_LOG("NODELAY: 8 writes -> %u segments", b.xtcpi_segs_out - a.xtcpi_segs_out);
-	EXPECT_LE(8, b.xtcpi_segs_out - a.xtcpi_segs_out);
+	n = small_writes_segments(_metadata, cli, srv);
+	TH_LOG("NODELAY: 8 writes -> %d segments", n);
+	EXPECT_LE(8, n);
 	close(cli);
 	close(srv);
 	close(lfd);
