@@ -225,14 +225,34 @@ void xtcp_send_probe(struct sock *sk)
 	xtcp_send_bare(sk, xtcp_sk(sk)->snd_una - 1, XTCP_F_ACK, GFP_ATOMIC);
 }
 
-/* RFC 5961: a rate-limited ACK that tells a blind attacker nothing. */
+/*
+ * RFC 5961: a rate-limited ACK that tells a blind attacker nothing.
+ * First a budget per socket and second (net.xtcp.challenge_ack_sock_limit):
+ * a flood at one connection cannot spend the challenge ACKs of the
+ * others, and no connection's budget can be observed from another (the
+ * side channel of CVE-2016-5696 was one counter shared by all). Then the
+ * namespace's cap (net.xtcp.challenge_ack_limit), randomised for the same
+ * reason, bounds what a flood at many connections sends. Every challenge
+ * ACK not sent is counted (ACKSkippedChallenge).
+ */
 void xtcp_send_challenge_ack(struct sock *sk)
 {
+	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	unsigned long now = jiffies / HZ;
 	u32 limit = READ_ONCE(xn->sysctl.challenge_ack_limit);
 	bool ok;
 
+	/* Socket lock held (softirq or owner): no other lock needed. */
+	if ((u32)now != xs->challenge_sec) {
+		xs->challenge_sec = (u32)now;
+		xs->challenge_left =
+			READ_ONCE(xn->sysctl.challenge_ack_sock_limit);
+	}
+	if (!xs->challenge_left) {
+		XTCP_INC_STATS(xn, ACKSKIPPEDCHALLENGE);
+		return;
+	}
 	spin_lock_bh(&xn->challenge_lock);
 	if (now != xn->challenge_stamp) {
 		/* A randomised budget, so the count is no side channel
@@ -246,8 +266,11 @@ void xtcp_send_challenge_ack(struct sock *sk)
 		xn->challenge_count--;
 	spin_unlock_bh(&xn->challenge_lock);
 	if (ok) {
+		xs->challenge_left--;
 		XTCP_INC_STATS(xn, CHALLENGEACKS);
 		xtcp_send_ack(sk);
+	} else {
+		XTCP_INC_STATS(xn, ACKSKIPPEDCHALLENGE);
 	}
 }
 

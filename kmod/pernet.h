@@ -28,6 +28,7 @@
 	X(INHDRERRORS,		"InHdrErrors")				\
 	X(INBADFLAGS,		"InBadFlags")				\
 	X(INBADOPTS,		"InBadOpts")				\
+	X(INADDRERRORS,		"InAddrErrors")				\
 	X(INNOSOCK,		"InNoSocket")				\
 	X(OUTRSTS,		"OutRsts")				\
 	X(INRSTS,		"InRsts")				\
@@ -42,6 +43,7 @@
 	X(TIMEWAITRECYCLED,	"TimeWaitRecycled")			\
 	X(TIMEWAITKILLED,	"TimeWaitKilled")			\
 	X(CHALLENGEACKS,	"ChallengeACKs")			\
+	X(ACKSKIPPEDCHALLENGE,	"ACKSkippedChallenge")			\
 	X(RSTIGNORED,		"RstIgnored")				\
 	X(BACKLOGDROP,		"BacklogDrop")				\
 	X(ABORTONDATA,		"AbortOnData")				\
@@ -58,7 +60,10 @@
 	X(DELAYEDACKS,		"DelayedACKs")				\
 	X(RCVQDROP,		"RcvQueueDrop")				\
 	X(TAILLOSSPROBES,	"TailLossProbes")			\
-	X(KEEPALIVEPROBES,	"KeepAliveProbes")
+	X(KEEPALIVEPROBES,	"KeepAliveProbes")			\
+	X(SYNCOOKIESSENT,	"SyncookiesSent")			\
+	X(SYNCOOKIESRECV,	"SyncookiesRecv")			\
+	X(SYNCOOKIESFAILED,	"SyncookiesFailed")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
@@ -107,6 +112,8 @@ struct xtcp_sysctl {
 	int	rfc1337;
 	int	retries2;
 	int	challenge_ack_limit;
+	int	challenge_ack_sock_limit;
+	int	syncookies;
 	int	rto_min_ms;
 	int	rto_max_ms;
 	int	delack_ms;
@@ -127,7 +134,8 @@ struct xtcp_net {
 	struct proc_dir_entry	*proc_dir;
 	/* RFC 6056 algorithm 4 perturbation table. */
 	u16			port_perturb[256];
-	/* RFC 5961 4.2: global challenge ACK budget per second. */
+	/* RFC 5961 4.2: the namespace's cap on challenge ACKs per second,
+	 * above the per-socket budget (output.c). */
 	spinlock_t		challenge_lock;
 	unsigned long		challenge_stamp;
 	u32			challenge_count;

@@ -359,7 +359,11 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* First: is the segment acceptable? */
 	if (!xtcp_sequence_ok(xs, cb->seq, cb->end_seq)) {
 		XTCP_INC_STATS(xn, OUTOFWINDOW);
-		if (!(cb->flags & XTCP_F_RST))
+		/* RFC 5961 4.2: a SYN draws a challenge ACK wherever its
+		 * sequence number lies; an RST outside the window nothing. */
+		if (cb->flags & XTCP_F_SYN)
+			xtcp_send_challenge_ack(sk);
+		else if (!(cb->flags & XTCP_F_RST))
 			xtcp_send_dupack(sk);
 		goto discard;
 	}

@@ -7,13 +7,18 @@
  *
  * Entries live in a hash table of their listener and are only touched
  * under the listener's lock. Bounds: min(max(backlog, 1),
- * net.xtcp.max_syn_backlog) entries; beyond, SYNs are dropped and counted (SynQueueDrops). A full
+ * net.xtcp.max_syn_backlog) entries; beyond, SYNs get a cookie or are
+ * dropped and counted (SynQueueDrops). A full
  * accept queue drops SYNs and final ACKs silently (ListenOverflows): never
  * an RST, so the client's retransmission succeeds once the application
  * calls accept() (seed 004).
  *
- * Room for SYN cookies: xtcp_listen_syn() is the single place that decides
- * to keep state for a SYN; a cookie would be minted there instead.
+ * SYN cookies: when the SYN queue is full (net.xtcp.syncookies=1, the
+ * default) or always (=2), xtcp_listen_syn() answers with a cookie
+ * (syncookies.c) instead of keeping an entry (SyncookiesSent; only
+ * with net.xtcp.syncookies=0 are they dropped: SynQueueDrops). The
+ * final ACK of a cookie finds no entry and builds the child from the
+ * cookie (xtcp_listen_cookie_ack()).
  *
  * References on an entry: the table's, the pending timer's. An entry pins
  * its listener and the module.
@@ -196,13 +201,65 @@ static unsigned int xtcp_synq_limit(struct sock *sk)
 		     READ_ONCE(xtcp_sk_net(sk)->sysctl.max_syn_backlog));
 }
 
-/* A SYN for a listener: keep a request entry and answer SYN-ACK. */
+/* What a request entry holds of a SYN, from the SYN itself. */
+static void xtcp_req_fill(struct sock *sk, struct xtcp_request *req,
+			  const struct sk_buff *skb,
+			  const struct xtcp_opts *opts)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+
+	req->laddr = iph->daddr;
+	req->raddr = iph->saddr;
+	req->lport = th->dest;
+	req->rport = th->source;
+	req->irs = cb->seq;
+	req->peer_mss = opts->mss ?: XTCP_MSS_DEFAULT;
+	req->advmss = cb->advmss;
+	req->peer_window = cb->window;
+	req->wscale_ok = opts->wscale_ok;
+	req->sack_ok = opts->sack_ok;
+	req->snd_wscale = opts->wscale_ok ? min_t(u8, opts->wscale, XTCP_MAX_WSCALE) : 0;
+	req->rcv_wscale = opts->wscale_ok ? xtcp_choose_wscale(sk) : 0;
+	req->iif = cb->iif;
+}
+
+/*
+ * No room (or net.xtcp.syncookies=2): answer with a SYN-ACK whose ISN is
+ * a cookie (syncookies.c) and keep nothing. The entry on the stack only
+ * carries the values to xtcp_send_synack().
+ */
+static void xtcp_listen_syn_cookie(struct sock *sk, struct sk_buff *skb,
+				   const struct xtcp_opts *opts)
+{
+	struct xtcp_request req = { };
+	struct xtcp_cookie_opts co;
+
+	xtcp_req_fill(sk, &req, skb, opts);
+	co.mss = req.peer_mss;
+	co.wscale = req.snd_wscale;
+	co.wscale_ok = req.wscale_ok;
+	co.sack_ok = req.sack_ok;
+	req.iss = xtcp_syncookie_make(sock_net(sk), req.laddr, req.raddr,
+				      req.lport, req.rport, req.irs, &co);
+	/* Cookie ACKs are checked for a while after this (xtcp_listen_rcv). */
+	WRITE_ONCE(xtcp_sk(sk)->lq.cookie_stamp, jiffies | 1);
+	XTCP_INC_STATS(xtcp_sk_net(sk), SYNCOOKIESSENT);
+	xtcp_send_synack(sk, &req);
+}
+
+/*
+ * A SYN for a listener: keep a request entry and answer SYN-ACK; or a
+ * cookie when the SYN queue is full (net.xtcp.syncookies=1) or always
+ * (=2). A full accept queue still drops the SYN, cookie or not: the
+ * client retries, and is never refused (seed 004).
+ */
 static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+	int cookies = READ_ONCE(xn->sysctl.syncookies);
 	struct xtcp_request *req;
 	struct xtcp_opts opts;
 
@@ -211,13 +268,21 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 		XTCP_INC_STATS(xn, LISTENDROPS);
 		return;
 	}
+	if (xtcp_parse_options(skb, &opts))
+		return;
+	if (cookies == 2) {
+		xtcp_listen_syn_cookie(sk, skb, &opts);
+		return;
+	}
 	if (xtcp_sk(sk)->lq.syn_qlen >= xtcp_synq_limit(sk)) {
+		if (cookies) {
+			xtcp_listen_syn_cookie(sk, skb, &opts);
+			return;
+		}
 		XTCP_INC_STATS(xn, SYNQUEUEDROPS);
 		XTCP_INC_STATS(xn, LISTENDROPS);
 		return;
 	}
-	if (xtcp_parse_options(skb, &opts))
-		return;
 	req = kmem_cache_zalloc(xtcp_req_cachep, GFP_ATOMIC);
 	if (!req) {
 		XTCP_INC_STATS(xn, LISTENDROPS);
@@ -226,21 +291,9 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	__module_get(THIS_MODULE);
 	sock_hold(sk);
 	req->listener = sk;
-	req->laddr = iph->daddr;
-	req->raddr = iph->saddr;
-	req->lport = th->dest;
-	req->rport = th->source;
-	req->irs = cb->seq;
+	xtcp_req_fill(sk, req, skb, &opts);
 	req->iss = cb->isn_hint ?: xtcp_isn(req->laddr, req->raddr,
 					    req->lport, req->rport);
-	req->peer_mss = opts.mss ?: XTCP_MSS_DEFAULT;
-	req->advmss = cb->advmss;
-	req->peer_window = cb->window;
-	req->wscale_ok = opts.wscale_ok;
-	req->sack_ok = opts.sack_ok;
-	req->snd_wscale = opts.wscale_ok ? min_t(u8, opts.wscale, XTCP_MAX_WSCALE) : 0;
-	req->rcv_wscale = opts.wscale_ok ? xtcp_choose_wscale(sk) : 0;
-	req->iif = cb->iif;
 	req->sent = jiffies;
 	timer_setup(&req->timer, xtcp_req_timer_fn, 0);
 	refcount_set(&req->refcnt, 2);	/* table + timer */
@@ -345,6 +398,25 @@ fail:
 	return NULL;
 }
 
+/* A new child into the accept queue; it takes @skb if that carries data
+ * or FIN, else @skb is freed. */
+static void xtcp_child_ready(struct sock *sk, struct sock *child,
+			     struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	bh_lock_sock_nested(child);
+	xtcp_acceptq_add(sk, child);
+	if (skb->len || (cb->flags & XTCP_F_FIN)) {
+		/* The final ACK carried data or FIN: the child takes it. */
+		xtcp_rcv_state_process(child, skb);
+		bh_unlock_sock(child);
+		return;
+	}
+	bh_unlock_sock(child);
+	kfree_skb(skb);
+}
+
 /* A segment for an entry in the SYN queue (RFC 9293 SYN-RECEIVED). */
 static void xtcp_req_rcv(struct sock *sk, struct xtcp_request *req,
 			 struct sk_buff *skb)
@@ -388,18 +460,77 @@ static void xtcp_req_rcv(struct sock *sk, struct xtcp_request *req,
 		goto discard;
 	}
 	xtcp_req_unlink(sk, req);
-
-	bh_lock_sock_nested(child);
-	xtcp_acceptq_add(sk, child);
-	if (skb->len || (cb->flags & XTCP_F_FIN)) {
-		/* The final ACK carried data or FIN: the child takes it. */
-		xtcp_rcv_state_process(child, skb);
-		bh_unlock_sock(child);
-		return;
-	}
-	bh_unlock_sock(child);
+	xtcp_child_ready(sk, child, skb);
+	return;
 discard:
 	kfree_skb(skb);
+}
+
+/*
+ * An ACK for a listener without a request entry while cookies are in use:
+ * a connection if ack - 1 is a cookie we sent. Otherwise dropped and
+ * counted (SyncookiesFailed), without RST: under a flood, answering every
+ * forged ACK would only add to it (Linux drops them too).
+ */
+static void xtcp_listen_cookie_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct xtcphdr *th = (const struct xtcphdr *)skb_transport_header(skb);
+	struct xtcp_request req = { };
+	struct xtcp_cookie_opts co;
+	struct sock *child;
+
+	if (xtcp_syncookie_check(sock_net(sk), iph->daddr, iph->saddr,
+				 th->dest, th->source, cb->seq - 1,
+				 cb->ack_seq - 1, &co)) {
+		XTCP_INC_STATS(xn, SYNCOOKIESFAILED);
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		kfree_skb(skb);
+		return;
+	}
+	XTCP_INC_STATS(xn, SYNCOOKIESRECV);
+	if (sk_acceptq_is_full(sk)) {
+		/* As for a request entry: silence, the peer's retransmitted
+		 * data (or nothing, see docs/protocol.md) comes back. */
+		XTCP_INC_STATS(xn, LISTENOVERFLOWS);
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		kfree_skb(skb);
+		return;
+	}
+	req.laddr = iph->daddr;
+	req.raddr = iph->saddr;
+	req.lport = th->dest;
+	req.rport = th->source;
+	req.iss = cb->ack_seq - 1;
+	req.irs = cb->seq - 1;
+	req.peer_mss = co.mss;
+	req.advmss = cb->advmss;
+	req.wscale_ok = co.wscale_ok;
+	req.sack_ok = co.sack_ok;
+	req.snd_wscale = co.wscale;
+	req.rcv_wscale = co.wscale_ok ? xtcp_choose_wscale(sk) : 0;
+	req.iif = cb->iif;
+	req.retrans = 1;	/* when the SYN-ACK left is unknown: no RTT sample */
+	child = xtcp_create_child(sk, &req, skb);
+	if (!child) {
+		XTCP_INC_STATS(xn, LISTENDROPS);
+		kfree_skb(skb);
+		return;
+	}
+	xtcp_child_ready(sk, child, skb);
+}
+
+/* Are cookie ACKs to be checked: mode 2, or a cookie sent lately? */
+static bool xtcp_cookies_in_use(struct sock *sk)
+{
+	unsigned long stamp = READ_ONCE(xtcp_sk(sk)->lq.cookie_stamp);
+
+	if (READ_ONCE(xtcp_sk_net(sk)->sysctl.syncookies) == 2)
+		return true;
+	/* A cookie lives at most 128 s (syncookies.c). */
+	return stamp && time_before(jiffies, stamp + 130 * HZ);
 }
 
 /* LISTEN: RFC 9293 3.10.7.2, plus the SYN queue entries. */
@@ -442,6 +573,11 @@ int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	if (cb->flags & XTCP_F_RST)
 		goto discard;
+	if ((cb->flags & XTCP_F_ACK) && !(cb->flags & XTCP_F_SYN) &&
+	    xtcp_cookies_in_use(sk)) {
+		xtcp_listen_cookie_ack(sk, skb);
+		return 0;
+	}
 	if (cb->flags & XTCP_F_ACK) {
 		xtcp_send_reset_reply(sock_net(sk), skb);
 		goto discard;

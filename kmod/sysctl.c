@@ -17,6 +17,7 @@ static int xtcp_max_ms = 3600 * 1000;
 static int xtcp_ten = 10;
 static int xtcp_rto_cap = 120000;
 static int xtcp_delack_cap = 200;
+static int xtcp_two = 2;
 
 void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 {
@@ -32,6 +33,8 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->rfc1337 = 0;
 	s->retries2 = 15;
 	s->challenge_ack_limit = 1000;
+	s->challenge_ack_sock_limit = 10;
+	s->syncookies = 1;
 	s->rto_min_ms = 200;
 	s->rto_max_ms = 120000;
 	s->delack_ms = 40;
@@ -107,6 +110,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(rfc1337, &xtcp_zero, &xtcp_one),
 	XTCP_INT_ENTRY(retries2, &xtcp_one, &xtcp_max_retries),
 	XTCP_INT_ENTRY(challenge_ack_limit, &xtcp_zero, NULL),
+	XTCP_INT_ENTRY(challenge_ack_sock_limit, &xtcp_zero, NULL),
+	XTCP_INT_ENTRY(syncookies, &xtcp_zero, &xtcp_two),
 	XTCP_INT_ENTRY(rto_min_ms, &xtcp_ten, &xtcp_rto_cap),
 	XTCP_INT_ENTRY(rto_max_ms, &xtcp_ten, &xtcp_rto_cap),
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),

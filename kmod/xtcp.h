@@ -103,6 +103,7 @@ struct xtcp_listen_state {
 	struct hlist_head	*req_hash;	/* SYN-RECV request entries */
 	unsigned int		req_mask;
 	unsigned int		syn_qlen;
+	unsigned long		cookie_stamp;	/* jiffies of the last SYN cookie, 0: none */
 };
 
 struct xtcp_sock {
@@ -206,6 +207,8 @@ struct xtcp_sock {
 	u32			segs_out;
 	unsigned long		last_challenge;	/* rate limit of dup ACKs */
 	u32			challenge_count;
+	u32			challenge_sec;	/* RFC 5961 budget: its second */
+	u32			challenge_left;	/* and what is left of it */
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -362,6 +365,20 @@ void xtcp_rtt_init(struct sock *sk);
 /* secure.c */
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
+
+/* syncookies.c */
+struct xtcp_cookie_opts {
+	u16	mss;		/* the peer's, rounded down to the table */
+	u8	wscale;		/* the peer's shift */
+	u8	wscale_ok:1,
+		sack_ok:1;
+};
+u32 xtcp_syncookie_make(const struct net *net, __be32 laddr, __be32 raddr,
+			__be16 lport, __be16 rport, u32 irs,
+			struct xtcp_cookie_opts *co);
+int xtcp_syncookie_check(const struct net *net, __be32 laddr, __be32 raddr,
+			 __be16 lport, __be16 rport, u32 irs, u32 iss,
+			 struct xtcp_cookie_opts *co);
 
 /* stream.c */
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
