@@ -149,6 +149,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	const struct iphdr *iph;
 	struct xtcp_opts opts;
 	struct xtcp_tw *tw;
+	struct rtable *rt;
 	struct sock *sk;
 	u32 isn_hint = 0;
 	int doff, dif;
@@ -156,6 +157,16 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
 	XTCP_INC_STATS(xn, INSEGS);
+
+	/* A host-addressed frame can still carry a broadcast or multicast IP
+	 * destination (a directed broadcast through tun, a unicast MAC):
+	 * never answer it nor let it make a SYN-RECV request whose local
+	 * address is not ours (RFC 1122 4.2.3.10). */
+	rt = skb_rtable(skb);
+	if (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))) {
+		XTCP_INC_STATS(xn, INADDRERRORS);
+		goto error;
+	}
 
 	if (!pskb_may_pull(skb, XTCP_HDR_LEN))
 		goto hdr_error;
