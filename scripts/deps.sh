@@ -35,6 +35,11 @@ redis-server		apps_xtcpize.sh: a server run unmodified over XTCP
 redis-tools		apps_xtcpize.sh: redis-benchmark, its client
 strace			finding what a program asks of an XTCP socket
 linux-perf		make bench: perf stat / perf record in the VM
+bc			make check-debug: building the debug kernel (timeconst)
+bison			make check-debug: building the debug kernel (Kconfig parser)
+flex			make check-debug: building the debug kernel (Kconfig lexer)
+libelf-dev		make check-debug: building the debug kernel (objtool)
+libssl-dev		make check-debug: building the debug kernel (sign-file, certs)
 '
 
 check_only=0

@@ -26,7 +26,7 @@ chmod 755 "$tmp/init"
 
 # The module chain, in load order, without duplicates.
 : >"$tmp/modules.list"
-if [ -d "$moddir" ]; then
+if [ "$moddir" != none ] && [ -d "$moddir" ]; then
 	# modprobe -d wants the directory that holds lib/modules/KVER.
 	base=${moddir%/lib/modules/$kver}
 	[ "$base" != "$moddir" ] ||
@@ -50,7 +50,8 @@ if [ -d "$moddir" ]; then
 		echo "$name" >>"$tmp/modules.list"
 	done
 else
-	echo "mkinitramfs: no module tree at $moddir: assuming 9p/virtio/overlay are built in" >&2
+	[ "$moddir" = none ] ||
+		echo "mkinitramfs: no module tree at $moddir: assuming 9p/virtio/overlay are built in" >&2
 fi
 
 (cd "$tmp" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >"$out.tmp"

@@ -14,8 +14,15 @@
 #   KVER=6.1.0-56-amd64   kernel version (default: newest /boot/vmlinuz-6.1.*)
 #   KERNEL=<version>      same as KVER (selects another installed kernel)
 #   KERNEL_IMAGE=path     boot this image (bzImage or vmlinux) instead
-#   KERNEL_MODDIR=path    its module tree (default /lib/modules/$KVER)
-#   XTCP_NOLOAD=1         do not insmod build/module/xtcp.ko
+#   KERNEL_MODDIR=path    its module tree (default /lib/modules/$KVER);
+#                         none: virtio-pci, 9p and overlayfs are built into
+#                         the kernel (the debug kernel), the initramfs
+#                         loads no modules
+#   XTCP_KO=path          the module to insmod (default build/module/xtcp.ko;
+#                         the guest sees it as $XTCP_KO too)
+#   XTCP_NOLOAD=1         do not insmod $XTCP_KO
+#   XTCP_DEBUG_KERNEL=1   passed to the guest's command (tests scale down on
+#                         the debug kernel), as is XTCP_TEST_TIMEOUT, when set
 #   VM_TIMEOUT=600        seconds before a hung guest is killed (command
 #                         mode; interactive mode has none unless set)
 #   VM_ACCEL=auto|tcg|kvm auto: KVM only if a short probe boot proves it works
@@ -156,6 +163,10 @@ q() { local v=${2//\'/\'\\\'\'}; printf "%s='%s'\n" "$1" "$v"; }
 	q VM_ROWS "$rows"
 	q VM_COLS "$cols"
 	q XTCP_NOLOAD "${XTCP_NOLOAD:-0}"
+	q XTCP_KO "${XTCP_KO:-$TOP/build/module/xtcp.ko}"
+	for v in XTCP_DEBUG_KERNEL XTCP_TEST_TIMEOUT; do
+		[ -n "${!v:-}" ] && q "$v" "${!v}"
+	done
 	if [ -t 0 ]; then echo VM_STDIN_TTY=1; else echo VM_STDIN_TTY=0; fi
 } >"$run/env"
 [ "$mode" = cmd ] && printf '%s\n' "$CMD" >"$run/cmd"

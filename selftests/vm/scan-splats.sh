@@ -6,6 +6,10 @@
 #
 # Exit 0 when clean. Otherwise print "FAILED: kernel log shows ..." and every
 # offending line (with its line number and a little context) and exit 1.
+# SCAN_REPORT=N (make check-debug) also prints the first N lines of the
+# kernel log from the first offending line on (the whole report: KASAN's
+# access and allocation stacks, lockdep's chains), and the selftest that was
+# running then (run-tests.sh marks each start in the kernel log).
 # The patterns are the ones the VM runner must never let pass.
 set -euo pipefail
 
@@ -19,7 +23,16 @@ PATTERNS=(
 	'list_del corruption'
 	'KASAN'
 	'UBSAN'
-	'kmemleak'
+	# kmemleak's reports (its start-up lines on the debug kernel are fine)
+	'kmemleak: [0-9]+ new suspected memory leak'
+	'unreferenced object 0x'
+	'kmemleak: .*(disabled|[Cc]annot allocate)'
+	'kernel BUG at'
+	'invalid opcode:'
+	'list_add corruption'
+	'ODEBUG: Out of memory'
+	'unregister_netdevice: waiting for'
+	'leaked [0-9]+ references'
 	'INFO: task .* blocked'
 	'soft lockup'
 	'RCU stall'
@@ -38,6 +51,14 @@ for log in "$@"; do
 	echo "$hits" | head -n 40 | sed 's/^/  | line /'
 	n=$(echo "$hits" | wc -l)
 	[ "$n" -le 40 ] || echo "  | ... $((n - 40)) more"
+	if [ "${SCAN_REPORT:-0}" -gt 0 ] 2>/dev/null; then
+		first=${hits%%:*}
+		test=$(tr -d '\r' <"$log" | head -n "$first" |
+			sed -n 's/.*xtcp-selftests: start \(.*\)$/\1/p' | tail -n1)
+		echo "  first report (log line $first${test:+, during selftest $test}):"
+		tr -d '\r' <"$log" | tail -n +"$((first > 2 ? first - 2 : 1))" |
+			head -n "$SCAN_REPORT" | sed 's/^/  > /'
+	fi
 	status=1
 done
 exit $status
