@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The packet fuzzer (selftests/helpers/fuzz.c, docs/testing.md "Packet
+# fuzzer") against XTCP in namespace xa, while a legitimate XTCP transfer
+# from xb to xa over the veth pair runs alongside, again and again until the
+# fuzzer is done.
+#
+# Pass when:
+#   - the fuzzer reached every kind of endpoint and every malformed segment
+#     it sent is accounted for by exactly one error counter (it checks the
+#     deltas of InHdrErrors, InCsumErrors, InBadFlags, InBadOpts,
+#     InAddrErrors and InErrs itself, and InSegs >= segments sent);
+#   - every legitimate transfer arrived byte-exact (sha256);
+#   - afterwards nothing is left in xa: no socket, request or TIME-WAIT
+#     entry, CurrEstab and CurrTimeWait 0;
+#   - once the namespaces are gone the module's reference count is back
+#     where it was (every socket, request and TIME-WAIT entry pins it).
+# Splats are the runner's business (any WARN/BUG/KASAN fails the boot), and
+# kmemleak's in the debug tier (kmemleak-check.sh).
+#
+# Scale: 200000 segments on the stock kernel, 1000000 with
+# XTCP_DEBUG_KERNEL=1; XTCP_FUZZ_N overrides (make fuzz N=...), and
+# XTCP_FUZZ_SEED replays a run's mutations (the seed is always printed).
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+require_root
+require_module xtcp
+require_cmd sha256sum xtcpcat xtcpstat fuzz
+modprobe tun 2>/dev/null || true
+[ -c /dev/net/tun ] || skip_all "no /dev/net/tun (CONFIG_TUN)"
+
+if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
+	N=${XTCP_FUZZ_N:-1000000} deadline=300
+else
+	N=${XTCP_FUZZ_N:-200000} deadline=120
+fi
+seed_arg=()
+[ -n "${XTCP_FUZZ_SEED:-}" ] && seed_arg=(-s "$XTCP_FUZZ_SEED")
+
+W=$(mktemp -d)
+on_exit "rm -rf $W"
+refcnt0=$(cat /sys/module/xtcp/refcnt)
+netns_setup
+
+# Short timers so that whatever the fuzzer leaves behind (orphans, TIME-WAIT
+# entries it did not reset) goes away within the deadlines below.
+for s in tw_timeout_ms=10000 fin_timeout_ms=10000 orphan_retries=2; do
+	in_xa sysctl -qw "net.xtcp.$s" || bail_out "sysctl net.xtcp.$s"
+done
+
+# The legitimate transfers: 4 MB from xb to xa, one after the other, until
+# the fuzzer is done (and one more if none finished before).
+head -c 4194304 /dev/urandom >"$W/data"
+want=$(sha256sum <"$W/data" | cut -d' ' -f1)
+legit() {
+	local i=0 got t port t0
+	while [ $i = 0 ] || [ ! -e "$W/stop" ]; do
+		i=$((i + 1)) port=$((5000 + i)) t0=$(date +%s)
+		rm -f "$W/got"
+		in_xa xtcpcat -q -l -s $XA_ADDR $port >"$W/got" </dev/null 2>"$W/srv.err" &
+		local srv=$!
+		for t in $(seq 1 300); do
+			in_xa xtcpstat -l 2>/dev/null | grep -q ":$port " && break
+			sleep 0.1
+		done
+		if ! in_xb xtcpcat -q -w 60 $XA_ADDR $port <"$W/data" >/dev/null 2>"$W/cli.err"; then
+			echo "transfer $i: client failed: $(cat "$W/cli.err" "$W/srv.err")" >>"$W/legit"
+			kill $srv 2>/dev/null
+			wait $srv 2>/dev/null
+			continue
+		fi
+		wait $srv
+		got=$(sha256sum <"$W/got" | cut -d' ' -f1)
+		if [ "$got" = "$want" ]; then
+			echo "transfer $i: $(($(date +%s) - t0)) s, ok" >>"$W/legit"
+		else
+			echo "transfer $i: $(stat -c %s "$W/got") bytes, sha256 $got (want $want)" >>"$W/legit"
+		fi
+	done
+}
+legit &
+legit_pid=$!
+on_exit "touch $W/stop; kill $legit_pid"
+
+rc=0
+t0=$(date +%s)
+in_xa fuzz -q -n "$N" "${seed_arg[@]}" >"$W/fuzz.out" 2>&1 || rc=$?
+touch "$W/stop"
+diag "$(cat "$W/fuzz.out")" "fuzzer: $(($(date +%s) - t0)) s"
+check_eq "fuzzer: $N segments at every kind of endpoint, every drop counted (exit status)" 0 "$rc"
+
+wait $legit_pid
+diag "the last transfer ended after $(($(date +%s) - t0)) s"
+n_ok=$(grep -c ', ok$' "$W/legit")
+n_all=$(wc -l <"$W/legit")
+diag "legitimate transfers alongside: $n_ok of $n_all byte-exact" "$(cat "$W/legit")"
+if [ "$n_all" -gt 0 ] && [ "$n_ok" = "$n_all" ]; then
+	ok "every legitimate 4 MB transfer alongside the fuzzer was byte-exact ($n_ok)"
+else
+	not_ok "every legitimate 4 MB transfer alongside the fuzzer was byte-exact"
+	diag "$(grep -v ', ok$' "$W/legit")"
+fi
+
+# snmp NAME: one counter of xa.
+snmp() {
+	in_xa awk -v n="$1" '/^Xtcp:/ { if (!h) { for (i = 2; i <= NF; i++) c[i] = $i; h = 1 }
+		else for (i = 2; i <= NF; i++) if (c[i] == n) print $i }' /proc/net/xtcp/snmp
+}
+left=
+for t in $(seq 1 $((deadline * 2))); do
+	left=$(in_xa xtcpstat -a 2>&1 | tail -n +2)
+	[ -z "$left" ] && [ "$(snmp CurrEstab)" = 0 ] && [ "$(snmp CurrTimeWait)" = 0 ] && break
+	sleep 0.5
+done
+diag "namespace empty after $(($(date +%s) - t0)) s"
+if [ -z "$left" ] && [ "$(snmp CurrEstab)" = 0 ] && [ "$(snmp CurrTimeWait)" = 0 ]; then
+	ok "nothing left in the namespace: no socket, request or TIME-WAIT entry"
+else
+	not_ok "nothing left in the namespace: no socket, request or TIME-WAIT entry"
+	diag "after ${deadline} s: CurrEstab $(snmp CurrEstab), CurrTimeWait $(snmp CurrTimeWait)" "$left"
+fi
+
+$IP netns del $XA
+$IP netns del $XB
+refcnt=
+for t in $(seq 1 $((deadline * 2))); do
+	refcnt=$(cat /sys/module/xtcp/refcnt)
+	[ "$refcnt" = "$refcnt0" ] && break
+	sleep 0.5
+done
+check_eq "module reference count back to $refcnt0 once the namespaces are gone" "$refcnt0" "$refcnt"
+tap_done

@@ -1,0 +1,1226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz: XTCP packet fuzzer. Plays a scripted XTCP peer behind a tun device
+ * in the current network namespace and injects crafted and mutated segments
+ * at every kind of endpoint, then checks that the module's error counters
+ * account for every malformed segment.
+ *
+ *   fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-q]
+ *
+ * The tun device "xfz0" gets 10.0.9.1/24; the peers are 10.0.9.2 .. .201.
+ * What the fuzzer writes into tun reaches XTCP as if from a wire, and the
+ * stack's replies come back out of tun to the fuzzer only: no real peer
+ * stack ever sees them, and no peer stack's replies disturb the target.
+ * The fuzzer itself owns the local XTCP sockets (listener, accepted and
+ * connecting sockets), so it can drive each of them into the state it
+ * wants before mutating segments at it.
+ *
+ * Each round builds a fresh set of endpoints:
+ *   closed port, listener (random new 4-tuples), SYN-RECV request,
+ *   SYN-SENT, ESTABLISHED (with unacknowledged data in flight), FIN-WAIT-1,
+ *   FIN-WAIT-2, CLOSING, TIME-WAIT, CLOSE-WAIT, LAST-ACK
+ * then sends PER_ROUND mutated segments spread over them, then tears them
+ * down (RST with the learned sequence number, SO_LINGER 0 close, listener
+ * close). Sequence and acknowledgment numbers are centred on what the
+ * endpoint expects (learned from its replies), so many mutations pass the
+ * window checks and reach the state machine, the reassembly queue and the
+ * SACK scoreboard.
+ *
+ * Every segment is classified by a model of the validation rules of
+ * docs/protocol.md §3 (length, data offset, checksum, source port, flags,
+ * options). At the end the deltas of InHdrErrors, InCsumErrors, InBadFlags,
+ * InBadOpts and InErrs of /proc/net/xtcp/snmp must equal the model's
+ * counts exactly, and InSegs must have grown by at least the number of
+ * segments injected. Exit status 0 when they do, 1 when not, 2 on a setup
+ * error. The seed is printed; -s SEED replays the same mutations (the
+ * kernel's own ISNs and timing still differ from run to run).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/xtcp.h>
+
+#define TUN_NAME	"xfz0"
+#define LOCAL_ADDR	0x0a000901u	/* 10.0.9.1 */
+#define PEER_NET	0x0a000900u	/* 10.0.9.0/24 */
+#define BCAST_ADDR	0x0a0009ffu	/* 10.0.9.255 */
+#define LISTEN_PORT	7001
+#define CLOSED_PORT	7002
+#define CONNECT_PORT	7003		/* the port SYN-SENT sockets call */
+#define PROTO		XTCP_IPPROTO_DEFAULT
+#define MAXPKT		65535
+
+static int quiet;
+static int tunfd;
+static int ipproto = PROTO;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "fuzz: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- PRNG: xorshift64*, seeded through splitmix64 ---------------------- */
+
+static uint64_t rng;
+
+static uint64_t rnd64(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545F4914F6CDD1Dull;
+}
+
+static uint32_t rnd(uint32_t n)		/* 0 .. n-1 */
+{
+	return n ? (uint32_t)((rnd64() >> 32) % n) : 0;
+}
+
+static int chance(int percent)
+{
+	return (int)rnd(100) < percent;
+}
+
+static void seed_rng(uint64_t s)
+{
+	uint64_t z = s + 0x9E3779B97F4A7C15ull;
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	rng = (z ^ (z >> 31)) | 1;
+}
+
+/* ---- Counters ---------------------------------------------------------- */
+
+enum { C_INSEGS, C_INERRS, C_CSUM, C_HDR, C_FLAGS, C_OPTS, C_ADDR, C_MAX };
+static const char *const cnames[C_MAX] = {
+	"InSegs", "InErrs", "InCsumErrors", "InHdrErrors", "InBadFlags",
+	"InBadOpts", "InAddrErrors",
+};
+
+static void read_counters(long *v)
+{
+	char names[4096], vals[4096], *np, *vp, *sn, *sv, *n, *x;
+	FILE *f = fopen("/proc/net/xtcp/snmp", "r");
+	int i;
+
+	if (!f || !fgets(names, sizeof(names), f) || !fgets(vals, sizeof(vals), f))
+		die("cannot read /proc/net/xtcp/snmp: %s", strerror(errno));
+	fclose(f);
+	for (i = 0; i < C_MAX; i++)
+		v[i] = -1;
+	np = names;
+	vp = vals;
+	strtok_r(np, " \n", &sn);		/* "Xtcp:" */
+	strtok_r(vp, " \n", &sv);
+	while ((n = strtok_r(NULL, " \n", &sn)) && (x = strtok_r(NULL, " \n", &sv)))
+		for (i = 0; i < C_MAX; i++)
+			if (!strcmp(n, cnames[i]))
+				v[i] = atol(x);
+	for (i = 0; i < C_MAX; i++)
+		if (v[i] < 0)
+			die("counter %s missing from /proc/net/xtcp/snmp", cnames[i]);
+}
+
+/* ---- Checksums --------------------------------------------------------- */
+
+static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The XTCP checksum (pseudo-header + segment), host order result. */
+static uint16_t xtcp_csum(uint32_t saddr, uint32_t daddr, const uint8_t *seg,
+			  size_t len)
+{
+	uint32_t sum = 0;
+
+	sum += saddr >> 16;
+	sum += saddr & 0xffff;
+	sum += daddr >> 16;
+	sum += daddr & 0xffff;
+	sum += ipproto;
+	sum += len;
+	return csum_fold(csum_add(sum, seg, len));
+}
+
+/* ---- tun --------------------------------------------------------------- */
+
+static void tun_setup(void)
+{
+	struct sockaddr_in *sin;
+	struct ifreq ifr;
+	int s;
+
+	tunfd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (tunfd < 0)
+		die("open /dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	strcpy(ifr.ifr_name, TUN_NAME);
+	if (ioctl(tunfd, TUNSETIFF, &ifr))
+		die("TUNSETIFF %s: %s", TUN_NAME, strerror(errno));
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		die("socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, TUN_NAME);
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(LOCAL_ADDR);
+	if (ioctl(s, SIOCSIFADDR, &ifr))
+		die("SIOCSIFADDR: %s", strerror(errno));
+	sin->sin_addr.s_addr = htonl(0xffffff00u);
+	if (ioctl(s, SIOCSIFNETMASK, &ifr))
+		die("SIOCSIFNETMASK: %s", strerror(errno));
+	if (ioctl(s, SIOCGIFFLAGS, &ifr))
+		die("SIOCGIFFLAGS: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr))
+		die("SIOCSIFFLAGS: %s", strerror(errno));
+	close(s);
+}
+
+/* ---- Endpoints --------------------------------------------------------- */
+
+enum ep_kind {
+	EP_CLOSED, EP_LISTEN, EP_SYNRECV, EP_SYNSENT, EP_EST, EP_FW1, EP_FW2,
+	EP_CLOSING, EP_TW, EP_CW, EP_LASTACK, EP_KINDS
+};
+static const char *const kind_names[EP_KINDS] = {
+	"closed", "listen", "syn-recv", "syn-sent", "established",
+	"fin-wait-1", "fin-wait-2", "closing", "time-wait", "close-wait",
+	"last-ack",
+};
+/* How many endpoints of each kind a round builds. */
+static const int kind_count[EP_KINDS] = { 2, 2, 3, 2, 3, 2, 2, 2, 2, 2, 2 };
+
+struct ep {
+	enum ep_kind kind;
+	int ok;			/* reached its state */
+	int fd;			/* local socket, or -1 */
+	uint32_t paddr;		/* the peer (us): address and port */
+	uint16_t pport, lport;
+	uint32_t p_isn, p_nxt;	/* our sequence space: what local expects */
+	uint32_t l_isn, l_nxt;	/* local's sequence space as seen */
+	int have_l, fin_seen, synack_seen;
+	uint32_t fin_seq;
+	uint8_t last_flags;
+};
+
+#define MAX_EPS 64
+static struct ep eps[MAX_EPS];
+static int neps;
+static int listen_fd = -1;
+static long kind_segs[EP_KINDS], kind_ok[EP_KINDS], kind_tried[EP_KINDS];
+static long replies;
+
+static int seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static struct ep *ep_find(uint32_t paddr, uint16_t pport, uint16_t lport)
+{
+	int i;
+
+	for (i = 0; i < neps; i++)
+		if (eps[i].paddr == paddr && eps[i].pport == pport &&
+		    eps[i].lport == lport)
+			return &eps[i];
+	return NULL;
+}
+
+/* One packet from tun: a reply of the stack. Learn from it. */
+static void on_reply(const uint8_t *p, ssize_t n)
+{
+	const struct xtcphdr *th;
+	uint32_t daddr, seq, end;
+	int ihl, doff, dlen;
+	struct ep *e;
+
+	if (n < 20 || (p[0] >> 4) != 4 || p[9] != ipproto)
+		return;
+	ihl = (p[0] & 15) * 4;
+	if (n < ihl + XTCP_HDR_LEN)
+		return;
+	replies++;
+	memcpy(&daddr, p + 16, 4);
+	th = (const struct xtcphdr *)(p + ihl);
+	doff = xtcp_hdr_doff(th) * 4;
+	dlen = n - ihl - doff;
+	if (dlen < 0)
+		return;
+	e = ep_find(ntohl(daddr), ntohs(th->dest), ntohs(th->source));
+	if (!e)
+		return;
+	seq = ntohl(th->seq);
+	e->last_flags = th->flags;
+	if (th->flags & XTCP_F_RST)
+		return;
+	if (th->flags & XTCP_F_SYN) {
+		if (!e->have_l) {
+			e->l_isn = seq;
+			e->l_nxt = seq + 1;
+		}
+		e->have_l = 1;
+		if (th->flags & XTCP_F_ACK)
+			e->synack_seen = 1;
+	}
+	end = seq + dlen + !!(th->flags & XTCP_F_SYN) + !!(th->flags & XTCP_F_FIN);
+	if (e->have_l && seq_after(end, e->l_nxt))
+		e->l_nxt = end;
+	if (th->flags & XTCP_F_FIN) {
+		e->fin_seen = 1;
+		e->fin_seq = seq + dlen;
+	}
+	/* What the local side acknowledges is what it expects from us. */
+	if ((th->flags & XTCP_F_ACK) && e->p_isn &&
+	    seq_after(ntohl(th->ack_seq), e->p_nxt))
+		e->p_nxt = ntohl(th->ack_seq);
+}
+
+static uint8_t rbuf[MAXPKT + 64];
+
+/* Read every reply waiting in tun (after waiting up to ms for the first). */
+static void pump(int ms)
+{
+	struct pollfd pfd = { .fd = tunfd, .events = POLLIN };
+	ssize_t n;
+
+	if (ms > 0 && poll(&pfd, 1, ms) <= 0)
+		return;
+	while ((n = read(tunfd, rbuf, sizeof(rbuf))) > 0)
+		on_reply(rbuf, n);
+}
+
+/* ---- Building segments ------------------------------------------------- */
+
+static uint8_t pkt[MAXPKT + 64];
+static uint8_t noise[MAXPKT + 8192];
+static uint16_t ip_id;
+
+static void tun_write(const uint8_t *p, int len)
+{
+	for (;;) {
+		if (write(tunfd, p, len) == len)
+			return;
+		if (errno != EINTR && errno != EAGAIN && errno != ENOBUFS)
+			die("write to tun (%d bytes): %s", len, strerror(errno));
+	}
+}
+
+/* An IPv4 header into h: payload len, fragment offset (bytes) and MF. */
+static void ip_header(uint8_t *h, uint32_t saddr, uint32_t daddr, int proto,
+		      int len, int off, int mf)
+{
+	int tot = 20 + len;
+	uint16_t fo = off / 8 | (mf ? 0x2000 : 0) | (!off && !mf ? 0x4000 : 0);
+	uint32_t sum;
+
+	h[0] = 0x45;
+	h[1] = 0;
+	h[2] = tot >> 8;
+	h[3] = tot;
+	h[4] = ip_id >> 8;
+	h[5] = ip_id;
+	h[6] = fo >> 8;
+	h[7] = fo;
+	h[8] = 64;
+	h[9] = proto;
+	h[10] = h[11] = 0;
+	h[12] = saddr >> 24; h[13] = saddr >> 16; h[14] = saddr >> 8; h[15] = saddr;
+	h[16] = daddr >> 24; h[17] = daddr >> 16; h[18] = daddr >> 8; h[19] = daddr;
+	sum = csum_fold(csum_add(0, h, 20));
+	h[10] = sum >> 8;
+	h[11] = sum;
+}
+
+static uint8_t fbuf[MAXPKT + 64];
+static long fragmented;
+
+/*
+ * Write one IPv4 packet carrying an XTCP segment of seglen bytes that
+ * starts at pkt + 20; its checksum field must already be final. With
+ * frag set the segment goes out as 2 .. 4 IP fragments in any order, so
+ * that XTCP receives a reassembled, non-linear skb.
+ */
+static void send_ip_frag(uint32_t saddr, uint32_t daddr, int seglen, int frag)
+{
+	int cut[5], n, i, order[4];
+
+	ip_id++;
+	if (!frag || seglen < 16) {
+		ip_header(pkt, saddr, daddr, ipproto, seglen, 0, 0);
+		tun_write(pkt, 20 + seglen);
+		return;
+	}
+	/* Cut points on 8-byte boundaries; the first piece may end inside
+	 * the XTCP header. */
+	n = 2 + rnd(3);
+	if (n > seglen / 8)
+		n = seglen / 8;
+	cut[0] = 0;
+	cut[n] = seglen;
+	for (i = 1; i < n; i++) {
+		int lo = cut[i - 1] + 8, hi = seglen - 8 * (n - i);
+		cut[i] = lo + (hi > lo ? rnd(hi - lo + 1) : 0);
+		cut[i] &= ~7;
+		if (cut[i] < lo)
+			cut[i] = lo;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		int j = rnd(i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < n; i++) {
+		int k = order[i], len = cut[k + 1] - cut[k];
+
+		ip_header(fbuf, saddr, daddr, ipproto, len, cut[k], k < n - 1);
+		memcpy(fbuf + 20, pkt + 20 + cut[k], len);
+		tun_write(fbuf, 20 + len);
+	}
+	fragmented++;
+}
+
+static void send_ip(uint32_t saddr, uint32_t daddr, int seglen)
+{
+	send_ip_frag(saddr, daddr, seglen, 0);
+}
+
+/* A plain, valid segment from endpoint e's peer (handshakes, teardown). */
+static void send_plain(struct ep *e, uint8_t flags, uint32_t seq, uint32_t ack,
+		       int syn_opts)
+{
+	struct xtcphdr *th = (struct xtcphdr *)(pkt + 20);
+	uint8_t *o = (uint8_t *)(th + 1);
+	int olen = 0;
+	uint16_t c;
+
+	memset(th, 0, sizeof(*th));
+	if (syn_opts) {
+		/* MSS 1400, NOP WSCALE 7, NOP NOP SACK-PERM */
+		o[0] = XTCP_OPT_MSS; o[1] = 4; o[2] = 1400 >> 8; o[3] = 1400 & 255;
+		o[4] = XTCP_OPT_NOP; o[5] = XTCP_OPT_WSCALE; o[6] = 3; o[7] = 7;
+		o[8] = XTCP_OPT_NOP; o[9] = XTCP_OPT_NOP;
+		o[10] = XTCP_OPT_SACK_PERM; o[11] = 2;
+		olen = 12;
+	}
+	th->source = htons(e->pport);
+	th->dest = htons(e->lport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(flags & XTCP_F_ACK ? ack : 0);
+	th->doff_res = ((XTCP_HDR_LEN + olen) / 4) << 4;
+	th->flags = flags;
+	th->window = htons(65535);
+	c = xtcp_csum(e->paddr, LOCAL_ADDR, (uint8_t *)th, XTCP_HDR_LEN + olen);
+	th->check = htons(c);
+	send_ip(e->paddr, LOCAL_ADDR, XTCP_HDR_LEN + olen);
+}
+
+/* ---- The model of docs/protocol.md §3 ---------------------------------- */
+
+enum verdict { V_PASS, V_HDR, V_CSUM, V_FLAGS, V_OPTS, V_ADDR, V_NVERDICTS };
+static long verdicts[V_NVERDICTS];
+
+static int model_flags_valid(uint8_t f)
+{
+	if (f & ~(XTCP_F_FIN | XTCP_F_SYN | XTCP_F_RST | XTCP_F_PSH | XTCP_F_ACK))
+		return 0;
+	if (!(f & (XTCP_F_SYN | XTCP_F_RST | XTCP_F_ACK)))
+		return 0;
+	if ((f & XTCP_F_SYN) && (f & (XTCP_F_FIN | XTCP_F_RST)))
+		return 0;
+	if ((f & XTCP_F_RST) && (f & XTCP_F_FIN))
+		return 0;
+	if ((f & XTCP_F_FIN) && !(f & XTCP_F_ACK))
+		return 0;
+	return 1;
+}
+
+static int model_opts_valid(const uint8_t *p, int len)
+{
+	while (len > 0) {
+		uint8_t kind = p[0], olen;
+
+		if (kind == XTCP_OPT_EOL)
+			return 1;
+		if (kind == XTCP_OPT_NOP) {
+			p++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			return 0;
+		olen = p[1];
+		if (olen < 2 || olen > len)
+			return 0;
+		if (kind == XTCP_OPT_MSS && olen != 4)
+			return 0;
+		if (kind == XTCP_OPT_WSCALE && olen != 3)
+			return 0;
+		if (kind == XTCP_OPT_SACK_PERM && olen != 2)
+			return 0;
+		if (kind == XTCP_OPT_SACK &&
+		    ((olen - 2) % 8 || olen < 10 || olen > 34))
+			return 0;
+		p += olen;
+		len -= olen;
+	}
+	return 1;
+}
+
+static enum verdict model(uint32_t daddr, const uint8_t *seg, int len,
+			  int csum_ok)
+{
+	const struct xtcphdr *th = (const struct xtcphdr *)seg;
+	int doff;
+
+	if (daddr != LOCAL_ADDR)	/* broadcast or multicast */
+		return V_ADDR;
+	if (len < XTCP_HDR_LEN)
+		return V_HDR;
+	doff = xtcp_hdr_doff(th) * 4;
+	if (doff < XTCP_HDR_LEN || doff > len)
+		return V_HDR;
+	if (!csum_ok)
+		return V_CSUM;
+	if (!th->source)
+		return V_HDR;
+	if (!model_flags_valid(th->flags))
+		return V_FLAGS;
+	if (!model_opts_valid(seg + XTCP_HDR_LEN, doff - XTCP_HDR_LEN))
+		return V_OPTS;
+	return V_PASS;
+}
+
+/* ---- Mutation ---------------------------------------------------------- */
+
+static uint32_t pick_seq(struct ep *e)
+{
+	switch (rnd(10)) {
+	case 0: case 1: case 2:
+		return e->p_nxt;
+	case 3: case 4:
+		return e->p_nxt + rnd(65536);
+	case 5:
+		return e->p_nxt - 1 - rnd(65536);
+	case 6:
+		return e->p_nxt + (1u << rnd(31)) - rnd(3);	/* window edges */
+	case 7:
+		return e->p_isn;
+	default:
+		return (uint32_t)rnd64();
+	}
+}
+
+static uint32_t pick_ack(struct ep *e)
+{
+	uint32_t span = e->l_nxt - e->l_isn;
+
+	switch (rnd(10)) {
+	case 0: case 1: case 2:
+		return e->l_nxt;
+	case 3: case 4:
+		return e->l_isn + 1 + (span ? rnd(span) : 0);
+	case 5:
+		return e->l_nxt + 1 + rnd(65536);
+	case 6:
+		return e->l_isn;
+	case 7:
+		return e->l_nxt - (1u << rnd(31));
+	default:
+		return (uint32_t)rnd64();
+	}
+}
+
+static uint8_t pick_flags(void)
+{
+	static const uint8_t valid[] = {
+		XTCP_F_ACK, XTCP_F_ACK, XTCP_F_ACK, XTCP_F_ACK | XTCP_F_FIN,
+		XTCP_F_SYN, XTCP_F_SYN | XTCP_F_ACK, XTCP_F_RST,
+		XTCP_F_RST | XTCP_F_ACK,
+	};
+	uint8_t f;
+
+	if (chance(25))
+		return (uint8_t)rnd(256);	/* every combination */
+	f = valid[rnd(sizeof(valid))];
+	if (chance(50))
+		f |= XTCP_F_PSH;
+	return f;
+}
+
+static void put_sack_block(uint8_t *o, struct ep *e)
+{
+	uint32_t span = e->l_nxt - e->l_isn + 1, a, b;
+
+	switch (rnd(4)) {
+	case 0:		/* inside what local sent */
+		a = e->l_isn + rnd(span);
+		b = a + 1 + rnd(span);
+		break;
+	case 1:		/* reversed */
+		b = e->l_isn + rnd(span);
+		a = b + 1 + rnd(4000);
+		break;
+	case 2:		/* around the edges, sometimes empty */
+		a = e->l_nxt - rnd(3000);
+		b = a + rnd(6000);
+		break;
+	default:
+		a = (uint32_t)rnd64();
+		b = chance(50) ? a + rnd(100000) : (uint32_t)rnd64();
+	}
+	o[0] = a >> 24; o[1] = a >> 16; o[2] = a >> 8; o[3] = a;
+	o[4] = b >> 24; o[5] = b >> 16; o[6] = b >> 8; o[7] = b;
+}
+
+/* Options into o (at most 40 bytes); returns their length. */
+static int pick_opts(uint8_t *o, struct ep *e)
+{
+	int len = 0, n, i, r = rnd(100);
+
+	if (r < 45)
+		return 0;
+	if (r < 60) {			/* the SYN set, odd values included */
+		uint16_t mss = chance(30) ? rnd(3) * 44 : rnd(65536);
+
+		o[len++] = XTCP_OPT_MSS; o[len++] = 4;
+		o[len++] = mss >> 8; o[len++] = mss;
+		if (chance(70)) {
+			o[len++] = XTCP_OPT_NOP;
+			o[len++] = XTCP_OPT_WSCALE; o[len++] = 3;
+			o[len++] = chance(50) ? rnd(15) : 14 + rnd(242);
+		}
+		if (chance(70)) {
+			o[len++] = XTCP_OPT_NOP; o[len++] = XTCP_OPT_NOP;
+			o[len++] = XTCP_OPT_SACK_PERM; o[len++] = 2;
+		}
+		return len;
+	}
+	if (r < 80) {			/* SACK blocks */
+		n = 1 + rnd(4);
+		if (chance(50)) {
+			o[len++] = XTCP_OPT_NOP; o[len++] = XTCP_OPT_NOP;
+		}
+		if (len + 2 + 8 * n > 40)
+			n = (40 - len - 2) / 8;
+		o[len++] = XTCP_OPT_SACK;
+		o[len++] = 2 + 8 * n;
+		for (i = 0; i < n; i++, len += 8)
+			put_sack_block(o + len, e);
+		return len;
+	}
+	if (r < 95) {			/* a list of odd elements */
+		n = 1 + rnd(6);
+		for (i = 0; i < n && len < 40; i++) {
+			int room = 40 - len, k;
+
+			switch (rnd(12)) {
+			case 0: o[len++] = XTCP_OPT_NOP; break;
+			case 1: o[len++] = XTCP_OPT_EOL; break;
+			case 2:		/* length 0 or 1 */
+				if (room < 2)
+					break;
+				o[len++] = rnd(256);
+				o[len++] = rnd(2);
+				break;
+			case 3:		/* overlong: beyond the header */
+				if (room < 2)
+					break;
+				o[len++] = 2 + rnd(254);
+				o[len++] = room + 1 + rnd(40);
+				break;
+			case 4:		/* MSS with a wrong length, or MSS 0 */
+				if (room < 4)
+					break;
+				o[len++] = XTCP_OPT_MSS;
+				k = chance(50) ? 4 : 2 + rnd(3) * 1 + (chance(50) ? 3 : 0);
+				if (k > room)
+					k = 4;
+				o[len++] = k;
+				memset(o + len, 0, k - 2);
+				len += k - 2;
+				break;
+			case 5:		/* window scale > 14, or a wrong length */
+				if (room < 4)
+					break;
+				o[len++] = XTCP_OPT_WSCALE;
+				k = chance(60) ? 3 : 2 + rnd(3);
+				o[len++] = k;
+				for (; k > 2; k--)
+					o[len++] = 15 + rnd(241);
+				break;
+			case 6:		/* SACK-permitted, length 2..4 */
+				if (room < 4)
+					break;
+				o[len++] = XTCP_OPT_SACK_PERM;
+				k = 2 + rnd(3);
+				o[len++] = k;
+				memset(o + len, 0, k - 2);
+				len += k - 2;
+				break;
+			case 7:		/* SACK with any length */
+				if (room < 3)
+					break;
+				k = 2 + rnd(room - 1);
+				o[len++] = XTCP_OPT_SACK;
+				o[len++] = k;
+				memcpy(o + len, noise + rnd(4096), k - 2);
+				len += k - 2;
+				break;
+			case 8:		/* timestamps (reserved, skipped) */
+				if (room < 10)
+					break;
+				o[len++] = 8; o[len++] = 10;
+				memcpy(o + len, noise + rnd(4096), 8);
+				len += 8;
+				break;
+			default:	/* unknown kind, valid length */
+				if (room < 2)
+					break;
+				k = 2 + rnd(room - 1);
+				o[len++] = 9 + rnd(247);
+				o[len++] = k;
+				memcpy(o + len, noise + rnd(4096), k - 2);
+				len += k - 2;
+			}
+		}
+		return len;
+	}
+	len = 1 + rnd(40);		/* noise */
+	memcpy(o, noise + rnd(4096), len);
+	return len;
+}
+
+static int pick_dlen(void)
+{
+	int r = rnd(100);
+
+	if (r < 50)
+		return 0;
+	if (r < 75)
+		return 1 + rnd(100);
+	if (r < 95)
+		return 100 + rnd(1400);
+	if (r < 99)
+		return 1500 + rnd(8000);
+	return 9500 + rnd(MAXPKT - 20 - 60 - 9500);	/* oversize */
+}
+
+static long injected;
+
+/* One mutated segment at endpoint e. */
+static void fuzz_one(struct ep *e)
+{
+	struct xtcphdr *th = (struct xtcphdr *)(pkt + 20);
+	uint8_t *seg = pkt + 20;
+	uint32_t saddr = e->paddr, daddr = LOCAL_ADDR;
+	int olen, hlen, dlen, len, csum_ok = 1, doff, r;
+	uint16_t c, bad;
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(e->pport);
+	th->dest = htons(e->lport);
+	if (e->kind == EP_LISTEN || e->kind == EP_CLOSED) {
+		/* New 4-tuples: fill the SYN queue, draw RSTs. */
+		if (chance(70))
+			th->source = htons(1024 + rnd(64000));
+		if (chance(30))
+			saddr = PEER_NET + 2 + rnd(200);
+	}
+	th->seq = htonl(pick_seq(e));
+	th->ack_seq = htonl(pick_ack(e));
+	th->flags = pick_flags();
+	th->window = htons(chance(15) ? 0 : chance(15) ? 65535 : rnd(65536));
+	if (chance(5))
+		th->reserved = htons(rnd(65536));
+	olen = pick_opts(seg + XTCP_HDR_LEN, e);
+	hlen = XTCP_HDR_LEN + ((olen + 3) & ~3);
+	memset(seg + XTCP_HDR_LEN + olen, 0, hlen - XTCP_HDR_LEN - olen);
+	doff = hlen / 4;
+	th->doff_res = doff << 4 | (chance(5) ? rnd(16) : 0);
+	dlen = pick_dlen();
+	memcpy(seg + hlen, noise + rnd(4096), dlen);
+	len = hlen + dlen;
+
+	r = rnd(100);
+	if (r < 3) {
+		th->source = 0;
+	} else if (r < 6) {				/* data offset below 5 */
+		th->doff_res = (rnd(5) << 4) | (th->doff_res & 15);
+	} else if (r < 9) {				/* data offset beyond the end */
+		len = XTCP_HDR_LEN + rnd(40);
+		th->doff_res = ((len / 4 + 1 + rnd(15 - len / 4)) << 4);
+		if ((th->doff_res >> 4) * 4 <= len)
+			th->doff_res = 15 << 4;
+	} else if (r < 12) {			/* truncated below the header */
+		len = rnd(XTCP_HDR_LEN);
+	} else if (r < 14 && (e->kind == EP_LISTEN || e->kind == EP_CLOSED)) {
+		/* A directed or limited broadcast, all-hosts multicast. */
+		static const uint32_t odd[] = { BCAST_ADDR, 0xffffffffu, 0xe0000001u };
+
+		daddr = odd[rnd(3)];
+	}
+
+	c = xtcp_csum(saddr, daddr, seg, len);
+	if (len >= 18) {
+		if (chance(10)) {
+			/* Any value not equivalent to c in ones' complement. */
+			do {
+				bad = rnd(65536);
+			} while (bad == c || (bad == 0 && c == 0xffff) ||
+				 (bad == 0xffff && c == 0));
+			th->check = htons(bad);
+			csum_ok = 0;
+		} else {
+			th->check = htons(c);
+		}
+	} else {
+		/* Too short to hold a checksum field: the header check fires
+		 * first, whatever the sum. */
+		csum_ok = 0;
+	}
+	verdicts[model(daddr, seg, len, csum_ok)]++;
+	send_ip_frag(saddr, daddr, len, chance(4));
+	injected++;
+	kind_segs[e->kind]++;
+}
+
+static long icmps;
+
+/*
+ * An ICMP error about a segment the local side sent to e's peer: protocol
+ * and port unreachable (the SYN-SENT refusal path), fragmentation needed,
+ * time exceeded, parameter problem, with the quoted XTCP header's sequence
+ * number right or wrong and the quote sometimes cut short.
+ */
+static void fuzz_icmp(struct ep *e)
+{
+	static const uint8_t types[][2] = {
+		{ 3, 2 }, { 3, 2 }, { 3, 3 }, { 3, 3 }, { 3, 4 }, { 3, 1 },
+		{ 3, 0 }, { 3, 13 }, { 11, 0 }, { 12, 0 },
+	};
+	uint8_t *ic = pkt + 20, *in = ic + 8, *x = in + 20;
+	int t = rnd(sizeof(types) / 2), qlen, len;
+	uint32_t seq = chance(50) ? e->l_isn : chance(50) ? e->l_nxt - rnd(2000) :
+		       (uint32_t)rnd64();
+	uint16_t c;
+
+	memset(ic, 0, 8);
+	ic[0] = types[t][0];
+	ic[1] = types[t][1];
+	if (ic[0] == 3 && ic[1] == 4) {
+		uint16_t mtu = rnd(1600);
+
+		ic[6] = mtu >> 8;
+		ic[7] = mtu;
+	}
+	if (ic[0] == 12)
+		ic[4] = rnd(40);
+	qlen = chance(80) ? 8 : chance(50) ? rnd(8) : 8 + rnd(40);
+	ip_header(in, LOCAL_ADDR, e->paddr, chance(95) ? ipproto : rnd(256),
+		  XTCP_HDR_LEN + rnd(1400), 0, 0);
+	memcpy(x, noise + rnd(4096), qlen);
+	if (qlen >= 8) {
+		x[0] = e->lport >> 8; x[1] = e->lport;
+		x[2] = e->pport >> 8; x[3] = e->pport;
+		x[4] = seq >> 24; x[5] = seq >> 16; x[6] = seq >> 8; x[7] = seq;
+	}
+	len = 8 + 20 + qlen;
+	c = csum_fold(csum_add(0, ic, len));
+	ic[2] = c >> 8;
+	ic[3] = c;
+	ip_id++;
+	ip_header(pkt, chance(70) ? e->paddr : PEER_NET + 250, LOCAL_ADDR,
+		  IPPROTO_ICMP, len, 0, 0);
+	tun_write(pkt, 20 + len);
+	icmps++;
+}
+
+/* ---- Driving endpoints into their states ------------------------------- */
+
+static double step_timeout = 30;	/* seconds, for any one wait */
+
+static int wait_for(struct ep *e, int (*cond)(struct ep *))
+{
+	double end = now() + step_timeout;
+
+	while (!cond(e)) {
+		if (now() > end)
+			return 0;
+		pump(20);
+	}
+	return 1;
+}
+
+static int has_synack(struct ep *e) { return e->synack_seen; }
+static int has_syn(struct ep *e) { return e->have_l; }
+static int has_fin(struct ep *e) { return e->fin_seen; }
+
+static void ep_new(struct ep *e, enum ep_kind kind)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->fd = -1;
+	do {
+		e->paddr = PEER_NET + 2 + rnd(200);
+		e->pport = 1024 + rnd(64000);
+	} while (ep_find(e->paddr, e->pport, LISTEN_PORT));
+	e->lport = kind == EP_CLOSED ? CLOSED_PORT : LISTEN_PORT;
+	e->p_isn = (uint32_t)rnd64() | 1;
+	e->p_nxt = e->p_isn;
+	e->l_isn = (uint32_t)rnd64();
+	e->l_nxt = e->l_isn;
+}
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* SYN, SYN-ACK, ACK, accept(): an ESTABLISHED socket in e->fd. */
+static int handshake(struct ep *e)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	double end;
+
+	send_plain(e, XTCP_F_SYN, e->p_isn, 0, 1);
+	e->p_nxt = e->p_isn + 1;
+	if (!wait_for(e, has_synack))
+		return 0;
+	send_plain(e, XTCP_F_ACK, e->p_nxt, e->l_nxt, 0);
+	end = now() + step_timeout;
+	for (;;) {
+		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+
+		if (now() > end)
+			return 0;
+		if (poll(&pfd, 1, 20) == 1)
+			break;
+		pump(0);
+	}
+	e->fd = accept4(listen_fd, (struct sockaddr *)&sin, &sl, SOCK_NONBLOCK);
+	if (e->fd < 0)
+		return 0;
+	if (sin.sin_addr.s_addr != htonl(e->paddr) || sin.sin_port != htons(e->pport)) {
+		/* A child that a fuzzed ACK completed: not ours. */
+		close(e->fd);
+		e->fd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+static uint8_t wbuf[65536];
+
+static int ep_setup(struct ep *e)
+{
+	struct sockaddr_in sin;
+	int fd, n;
+
+	switch (e->kind) {
+	case EP_CLOSED:
+	case EP_LISTEN:
+		return 1;
+	case EP_SYNRECV:
+		send_plain(e, XTCP_F_SYN, e->p_isn, 0, 1);
+		e->p_nxt = e->p_isn + 1;
+		return wait_for(e, has_synack);
+	case EP_SYNSENT:
+		fd = socket(AF_XTCP, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket(AF_XTCP): %s", strerror(errno));
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(e->paddr);
+		sin.sin_port = htons(CONNECT_PORT);
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) && errno != EINPROGRESS)
+			die("connect: %s", strerror(errno));
+		e->fd = fd;
+		e->pport = CONNECT_PORT;
+		{
+			socklen_t sl = sizeof(sin);
+
+			getsockname(fd, (struct sockaddr *)&sin, &sl);
+			e->lport = ntohs(sin.sin_port);
+		}
+		/* We never sent anything: our ISN is whatever we choose. */
+		return wait_for(e, has_syn);
+	default:
+		break;
+	}
+	if (!handshake(e))
+		return 0;
+	switch (e->kind) {
+	case EP_EST:
+		/* Unacknowledged data in flight, for the ACK and SACK paths. */
+		n = write(e->fd, wbuf, 16384 + rnd(32768));
+		(void)n;
+		pump(0);
+		return 1;
+	case EP_CW:
+	case EP_LASTACK:
+		send_plain(e, XTCP_F_FIN | XTCP_F_ACK, e->p_nxt, e->l_nxt, 0);
+		e->p_nxt++;
+		if (e->kind == EP_LASTACK) {
+			close(e->fd);		/* orphan: FIN goes out */
+			e->fd = -1;
+			return wait_for(e, has_fin);
+		}
+		return 1;
+	default:
+		break;
+	}
+	/* FIN-WAIT-1 and what follows from it: the local side closes. */
+	shutdown(e->fd, SHUT_WR);
+	if (!wait_for(e, has_fin))
+		return 0;
+	switch (e->kind) {
+	case EP_FW2:
+		send_plain(e, XTCP_F_ACK, e->p_nxt, e->fin_seq + 1, 0);
+		break;
+	case EP_CLOSING:
+		send_plain(e, XTCP_F_FIN | XTCP_F_ACK, e->p_nxt, e->fin_seq, 0);
+		e->p_nxt++;
+		break;
+	case EP_TW:
+		send_plain(e, XTCP_F_FIN | XTCP_F_ACK, e->p_nxt, e->fin_seq + 1, 0);
+		e->p_nxt++;
+		break;
+	default:
+		break;
+	}
+	pump(0);
+	return 1;
+}
+
+static void ep_teardown(struct ep *e)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (e->fd >= 0) {
+		setsockopt(e->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(e->fd);
+		e->fd = -1;
+	}
+	/* Requests, orphans and TIME-WAIT entries: an exact RST. */
+	if (e->kind != EP_CLOSED && e->kind != EP_LISTEN)
+		send_plain(e, XTCP_F_RST, e->p_nxt, 0, 0);
+}
+
+static void listener_open(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(LISTEN_PORT) };
+	int one = 1;
+
+	listen_fd = socket(AF_XTCP, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		die("socket(AF_XTCP): %s", strerror(errno));
+	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(listen_fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die("bind port %d: %s", LISTEN_PORT, strerror(errno));
+	if (listen(listen_fd, 64))
+		die("listen: %s", strerror(errno));
+	set_nonblock(listen_fd);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-T STEP_TIMEOUT] [-q]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	long n_target = 100000, per_round = 4000, before[C_MAX], after[C_MAX];
+	long expect[C_MAX], rounds = 0;
+	uint64_t seed = 0;
+	int opt, i, k, fails = 0, have_seed = 0;
+	double t0, t1, tfuzz = 0;
+
+	while ((opt = getopt(argc, argv, "n:s:r:T:qp:")) != -1) {
+		switch (opt) {
+		case 'n': n_target = strtol(optarg, NULL, 0); break;
+		case 's': seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
+		case 'r': per_round = strtol(optarg, NULL, 0); break;
+		case 'T': step_timeout = atof(optarg); break;
+		case 'p': ipproto = atoi(optarg); break;
+		case 'q': quiet = 1; break;
+		default: usage();
+		}
+	}
+	if (n_target < 1 || per_round < 1)
+		usage();
+	if (!have_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_sec * 1000003u ^ ts.tv_nsec ^ getpid();
+	}
+	printf("fuzz: seed %llu (replay with -s %llu), %ld segments, %ld per round\n",
+	       (unsigned long long)seed, (unsigned long long)seed, n_target, per_round);
+	fflush(stdout);
+	seed_rng(seed);
+	for (i = 0; i < (int)sizeof(noise); i++)
+		noise[i] = rnd(256);
+
+	tun_setup();
+	read_counters(before);
+	t0 = now();
+	while (injected < n_target) {
+		long goal = injected + per_round;
+		double tr;
+
+		if (goal > n_target)
+			goal = n_target;
+		listener_open();
+		neps = 0;
+		for (k = 0; k < EP_KINDS; k++) {
+			for (i = 0; i < kind_count[k]; i++) {
+				struct ep *e = &eps[neps];
+
+				ep_new(e, k);
+				neps++;
+				kind_tried[k]++;
+				e->ok = ep_setup(e);
+				if (e->ok)
+					kind_ok[k]++;
+			}
+		}
+		pump(0);
+		tr = now();
+		while (injected < goal) {
+			for (i = 0; i < 32 && injected < goal; i++) {
+				fuzz_one(&eps[rnd(neps)]);
+				if (chance(1))
+					fuzz_icmp(&eps[rnd(neps)]);
+			}
+			pump(0);
+		}
+		tfuzz += now() - tr;
+		for (i = 0; i < neps; i++)
+			ep_teardown(&eps[i]);
+		close(listen_fd);
+		listen_fd = -1;
+		pump(0);
+		rounds++;
+		if (!(rounds % 25))
+			say("fuzz: %ld segments, %.0f segments/s\n", injected,
+			    tfuzz > 0 ? (injected / tfuzz) : 0);
+	}
+	t1 = now();
+	/* The last replies, then the counters. */
+	pump(100);
+	read_counters(after);
+
+	printf("fuzz: %ld segments in %.1f s (%.0f segments/s while fuzzing, %.0f overall), %ld rounds, %ld replies read\n",
+	       injected, t1 - t0, tfuzz > 0 ? injected / tfuzz : 0,
+	       injected / (t1 - t0), rounds, replies);
+	printf("fuzz: also %ld segments sent as IP fragments, %ld ICMP errors\n",
+	       fragmented, icmps);
+	printf("fuzz: endpoints reached/tried and segments per kind:\n");
+	for (k = 0; k < EP_KINDS; k++)
+		printf("fuzz:   %-12s %5ld/%-5ld %9ld\n", kind_names[k], kind_ok[k],
+		       kind_tried[k], kind_segs[k]);
+	printf("fuzz: model: pass %ld, header %ld, checksum %ld, flags %ld, options %ld, address %ld\n",
+	       verdicts[V_PASS], verdicts[V_HDR], verdicts[V_CSUM],
+	       verdicts[V_FLAGS], verdicts[V_OPTS], verdicts[V_ADDR]);
+
+	expect[C_HDR] = verdicts[V_HDR];
+	expect[C_CSUM] = verdicts[V_CSUM];
+	expect[C_FLAGS] = verdicts[V_FLAGS];
+	expect[C_OPTS] = verdicts[V_OPTS];
+	expect[C_ADDR] = verdicts[V_ADDR];
+	expect[C_INERRS] = verdicts[V_HDR] + verdicts[V_CSUM] +
+			   verdicts[V_FLAGS] + verdicts[V_OPTS] + verdicts[V_ADDR];
+	for (i = C_INERRS; i < C_MAX; i++) {
+		long d = after[i] - before[i];
+		int good = d == expect[i];
+
+		printf("fuzz: %-13s delta %9ld, expected %9ld: %s\n", cnames[i], d,
+		       expect[i], good ? "ok" : "MISMATCH");
+		fails += !good;
+	}
+	{
+		long d = after[C_INSEGS] - before[C_INSEGS];
+		int good = d >= injected;
+
+		printf("fuzz: %-13s delta %9ld, at least %9ld: %s\n", cnames[C_INSEGS],
+		       d, injected, good ? "ok" : "MISMATCH");
+		fails += !good;
+	}
+	for (k = 0; k < EP_KINDS; k++) {
+		if (!kind_ok[k]) {
+			printf("fuzz: no %s endpoint was ever reached\n", kind_names[k]);
+			fails++;
+		}
+	}
+	close(tunfd);
+	return fails ? 1 : 0;
+}
