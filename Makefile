@@ -45,6 +45,8 @@ clean:
 #   make demo                 the demo (userspace-tools/demo.sh) in the VM
 #   make bench [WRITE=1]      XTCP vs Linux TCP with xtcpperf in the VM
 #                             (WRITE=1: also docs/performance.md)
+#   make fuzz [N=...] [SEED=...]  the packet fuzzer alone in the VM
+#                             (fuzz_test.sh, N segments, default 1000000)
 # KERNEL=<version> selects another installed kernel; KERNEL_IMAGE=path boots
 # an image built elsewhere (give KDIR= for its headers). VM_TIMEOUT=seconds.
 # ---------------------------------------------------------------------------
@@ -85,3 +87,15 @@ bench: deps
 	@$(MAKE) --no-print-directory _bench
 _bench: module tools
 	@KVER=$(KVER) WRITE=$(WRITE) $(TOP)/scripts/bench.sh
+
+# The packet fuzzer (docs/testing.md): N segments (default 10^6) while a
+# legitimate transfer runs alongside; SEED replays a run's mutations. The
+# test gets N/500 + 600 seconds.
+FUZZ_N     = $(or $(N),1000000)
+FUZZ_LIMIT = $(shell echo $$(( $(FUZZ_N) / 500 + 600 )))
+.PHONY: fuzz _fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory _fuzz
+_fuzz: module tools selftests
+	@KVER=$(KVER) XTCP_TEST_TIMEOUT=$(FUZZ_LIMIT) VM_TIMEOUT=$$(( $(FUZZ_LIMIT) + 300 )) \
+		$(RUNVM) 'XTCP_FUZZ_N=$(FUZZ_N) XTCP_FUZZ_SEED=$(SEED) selftests/vm/run-tests.sh fuzz_test.sh'
