@@ -24,8 +24,10 @@
  *
  * Scale: 100000 spoofed SYNs at least (more while the real client is
  * still transferring), in both tiers: about 7000 per second under TCG on
- * the stock kernel (14 s); the debug kernel takes longer per SYN (see
- * docs/testing.md). The slab bound is checked on the stock kernel only.
+ * the stock kernel (13-14 s); the debug kernel takes longer per SYN (not
+ * measured yet, see docs/testing.md): the flood may take up to 400 s
+ * there, within the debug tier's 900 s per program. The slab bound is
+ * checked on the stock kernel only.
  */
 #include "xfer.h"
 #include "kselftest_harness.h"
@@ -139,7 +141,10 @@ static void sf_flood(const char *ns, long min, long max, struct sf_shared *sh)
 		return;
 	}
 	memset(msg, 0, sizeof(msg));
-	while (sh->sent < max && (sh->sent < min || !sh->stop)) {
+	/* A wall-clock cap too: a kernel too slow for min SYNs in 400 s
+	 * fails the test (sent < min) instead of hanging it. */
+	while (sh->sent < max && (sh->sent < min || !sh->stop) &&
+	       xt_now_ms() - t0 < 400000) {
 		int n;
 
 		for (i = 0; i < SF_BATCH; i++) {
@@ -261,7 +266,7 @@ static int sf_wait_ok(pid_t pid)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 280)
+TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 {
 	const long nsyn = 100000;
 	const uint64_t nbytes = 1 << 20;
@@ -306,6 +311,10 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 280)
 		xt_sleep_ms(20);
 	}
 	ASSERT_LT(cookies0, xt_counter(self->a, "SyncookiesSent"));
+	/* Well under way before the real client comes. */
+	for (t0 = xt_now_ms(); xt_now_ms() - t0 < 60000 && sh->sent < 5000;)
+		xt_sleep_ms(20);
+	ASSERT_LE(5000, sh->sent);
 
 	/* A real client during the flood. */
 	cl = sf_client(self->b, nbytes);
@@ -323,6 +332,9 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 280)
 	EXPECT_EQ(nbytes, r.received);
 	close(fd);
 	EXPECT_TRUE(sf_wait_ok(cl));
+	/* The flood outlasted the real connection. */
+	EXPECT_EQ(0, waitpid(fl, NULL, WNOHANG));
+	TH_LOG("real client done after %ld spoofed SYNs", sh->sent);
 	sh->stop = 1;
 
 	/* Sample while the flood runs to its minimum. */
@@ -409,6 +421,9 @@ TEST_F_TIMEOUT(net, forged_acks_rejected, 120)
 	EXPECT_EQ(-1, fd);
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(refs0, xt_module_refs());
+	/* xtcpstat --counters (generic netlink) shows the same figure. */
+	EXPECT_EQ(0, xt_run("test \"$(xtcpstat -N %s --counters | awk '$1 == \"SyncookiesFailed\" {print $2}')\" = %ld",
+			    self->a, xt_counter(self->a, "SyncookiesFailed")));
 	close(raw);
 	close(lfd);
 
