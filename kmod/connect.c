@@ -56,6 +56,11 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 		return -EINVAL;
 	if (usin->sin_family != AF_INET)
 		return -EAFNOSUPPORT;
+	/* Nobody listens on port 0, and the answer to a SYN sent there would
+	 * come from port 0, which input drops: refuse now, as TCP's RST
+	 * would a round trip later. */
+	if (!usin->sin_port)
+		return -ECONNREFUSED;
 
 	rt = xtcp_route_output(sock_net(sk), fl4, sk, usin->sin_addr.s_addr,
 			       inet->inet_saddr, usin->sin_port,
@@ -68,7 +73,8 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	}
 	if (!inet->inet_saddr)
 		inet->inet_saddr = fl4->saddr;
-	inet->inet_daddr = usin->sin_addr.s_addr;
+	/* The route's destination: 0.0.0.0 means this host (127.0.0.1). */
+	inet->inet_daddr = fl4->daddr;
 	inet->inet_dport = usin->sin_port;
 	sk_setup_caps(sk, &rt->dst);
 

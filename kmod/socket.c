@@ -382,6 +382,11 @@ static int xtcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 		if (answ < 0)
 			answ = 0;
 		break;
+	case SIOCATMARK:
+		/* No urgent data in XTCP: never at a mark (TCP's answer when
+		 * none is pending). */
+		answ = 0;
+		break;
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -410,6 +415,7 @@ static struct proto_ops xtcp_stream_ops = {
 	.sendmsg	= xtcp_sendmsg,
 	.recvmsg	= xtcp_recvmsg,
 	.mmap		= sock_no_mmap,
+	.gettstamp	= sock_gettstamp,	/* SIOCGSTAMP: ENOENT, as TCP */
 };
 
 static int xtcp_create(struct net *net, struct socket *sock, int protocol,
@@ -417,6 +423,9 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 {
 	struct sock *sk;
 
+	/* As inet_create(): a protocol no IP header can carry is EINVAL. */
+	if (protocol < 0 || protocol >= IPPROTO_MAX)
+		return -EINVAL;
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
 	if (protocol != 0 && protocol != IPPROTO_TCP &&

@@ -6,12 +6,69 @@
  * by the socket core before they reach us.
  */
 #include <linux/tcp.h>
+#include <net/ip.h>
 #include "xtcp.h"
 #include "pernet.h"
 
 static bool xtcp_our_level(int level)
 {
 	return level == SOL_XTCP || level == SOL_TCP;
+}
+
+/*
+ * IPPROTO_IP options go to the IPv4 code, as TCP's do, but only those XTCP
+ * honours or that cannot matter to a stream socket: output takes TOS and
+ * TTL from the inet_sock (ip_queue_xmit()), the receive-side cmsg flags are
+ * inert, and IP_HDRINCL, IP_NODEFRAG, IP_ROUTER_ALERT and the multicast
+ * send options answer as they do for TCP (refused on a stream socket).
+ * Group membership would hang a list on the socket that XTCP's close does
+ * not drop: refused with TCP's EPROTO. The rest (IP_OPTIONS, PMTU
+ * discovery, freebind, transparent, IPsec policy, ...) would be accepted
+ * but not honoured: ENOPROTOOPT, as docs/errors.md lists.
+ */
+static int xtcp_ip_setsockopt(struct sock *sk, int level, int optname,
+			      sockptr_t optval, unsigned int optlen)
+{
+	switch (optname) {
+	case IP_TOS:
+	case IP_TTL:
+	case IP_RECVERR:
+	case IP_RECVERR_RFC4884:
+	case IP_PKTINFO:
+	case IP_RECVTTL:
+	case IP_RECVTOS:
+	case IP_RECVOPTS:
+	case IP_RETOPTS:
+	case IP_PASSSEC:
+	case IP_RECVORIGDSTADDR:
+	case IP_CHECKSUM:
+	case IP_RECVFRAGSIZE:
+	case IP_HDRINCL:
+	case IP_NODEFRAG:
+	case IP_ROUTER_ALERT:
+	case IP_MULTICAST_TTL:
+	case IP_MULTICAST_LOOP:
+	case IP_MULTICAST_IF:
+	case IP_MULTICAST_ALL:
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	case IP_ADD_MEMBERSHIP:
+	case IP_DROP_MEMBERSHIP:
+	case IP_ADD_SOURCE_MEMBERSHIP:
+	case IP_DROP_SOURCE_MEMBERSHIP:
+	case IP_BLOCK_SOURCE:
+	case IP_UNBLOCK_SOURCE:
+	case IP_MSFILTER:
+	case MCAST_JOIN_GROUP:
+	case MCAST_LEAVE_GROUP:
+	case MCAST_JOIN_SOURCE_GROUP:
+	case MCAST_LEAVE_SOURCE_GROUP:
+	case MCAST_BLOCK_SOURCE:
+	case MCAST_UNBLOCK_SOURCE:
+	case MCAST_MSFILTER:
+		return -EPROTO;
+	default:
+		return -ENOPROTOOPT;
+	}
 }
 
 int xtcp_setsockopt(struct socket *sock, int level, int optname,
@@ -21,6 +78,8 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int val, err = 0;
 
+	if (level == SOL_IP)
+		return xtcp_ip_setsockopt(sk, level, optname, optval, optlen);
 	if (!xtcp_our_level(level))
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
@@ -36,7 +95,8 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			xtcp_push(sk);
 		break;
 	case XTCP_MAXSEG:
-		if (val && (val < 88 || val > 65535 - 40))
+		/* TCP's bounds: TCP_MIN_MSS and MAX_TCP_WINDOW. */
+		if (val && (val < 88 || val > 32767))
 			err = -EINVAL;
 		else
 			xs->user_mss = val;
@@ -177,8 +237,10 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	int len, val;
 
+	/* Reading is harmless at any IP option; other levels get the IPv4
+	 * code's answer (EOPNOTSUPP), as from TCP. */
 	if (!xtcp_our_level(level))
-		return -ENOPROTOOPT;
+		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
@@ -230,9 +292,8 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 	default:
 		return -ENOPROTOOPT;
 	}
-	if (len < (int)sizeof(int))
-		return -EINVAL;
-	len = sizeof(int);
+	/* As TCP: a shorter buffer gets the first bytes of the int. */
+	len = min_t(unsigned int, len, sizeof(int));
 	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
 		return -EFAULT;
 	return 0;

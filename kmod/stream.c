@@ -277,7 +277,16 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	int err;
 
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return -EOPNOTSUPP;	/* no urgent pointer in XTCP */
+	if (msg->msg_controllen) {
+		struct sockcm_cookie sockc;
+
+		/* Malformed control messages fail as on TCP; the valid
+		 * ones (SO_MARK, timestamping, ...) have no effect here. */
+		sockcm_init(&sockc, sk);
+		if (sock_cmsg_send(sk, msg, &sockc))
+			return -EINVAL;
+	}
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if (!xtcp_can_send(sk)) {
@@ -361,8 +370,12 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	int copied = 0, target;
 	long timeo;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
-		return -EOPNOTSUPP;
+	/* The error queue as TCP reads it (EAGAIN when empty). */
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+	/* No urgent data in XTCP: TCP's answer when none is pending. */
+	if (flags & MSG_OOB)
+		return -EINVAL;
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {
 		copied = -ENOTCONN;
@@ -420,7 +433,9 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 
 found:
 		used = min_t(size_t, skb->len - offset, len - copied);
-		err = skb_copy_datagram_msg(skb, offset, msg, used);
+		/* MSG_TRUNC: the bytes are consumed (or peeked) uncopied. */
+		err = (flags & MSG_TRUNC) ? 0 :
+		      skb_copy_datagram_msg(skb, offset, msg, used);
 		if (err) {
 			if (!copied)
 				copied = -EFAULT;
