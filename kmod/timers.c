@@ -184,7 +184,17 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	}
 	if (head == xs->send_head) {
 		/* Nothing in flight, data waiting: the window is closed.
-		 * Probe it (persist timer), backing off like RTO. */
+		 * Probe it (persist timer), backing off like RTO. A peer that
+		 * answers no probe is given up on like one that acks no
+		 * retransmission: otherwise an orphan behind a shut window
+		 * lives forever and pins the module. Any in-window segment
+		 * resets probes_out (xtcp_rcv_state_process()). */
+		if (xs->probes_out >= xtcp_retry_limit(sk)) {
+			xtcp_write_timeout(sk);
+			return;
+		}
+		if (xs->probes_out < U8_MAX)
+			xs->probes_out++;
 		XTCP_INC_STATS(xn, ZEROWINDOWPROBES);
 		xtcp_send_probe(sk);
 		if (xs->backoff < 15)
