@@ -503,10 +503,12 @@ TEST_F_TIMEOUT(net, cookie_connection_end_to_end, 120)
 	close(lfd);
 }
 
-/* The SYN-ACK a raw SYN from IP_B:sport draws: its seq, or -1. */
-static int sf_get_cookie(int raw, int sport, uint32_t isn, uint32_t *cookie)
+/* The SYN-ACK a raw SYN from IP_B:sport (MSS option only) draws: its
+ * seq, or -1. */
+static int sf_get_cookie(int raw, int sport, uint32_t isn, uint16_t mssval,
+			 uint32_t *cookie)
 {
-	uint8_t mss[4] = { XTCP_OPT_MSS, 4, 1460 >> 8, 1460 & 0xff };
+	uint8_t mss[4] = { XTCP_OPT_MSS, 4, mssval >> 8, mssval & 0xff };
 	struct xt_seg s = { .sport = sport, .dport = SF_PORT,
 			    .flags = XTCP_F_SYN, .seq = isn, .window = 65535,
 			    .opts = mss, .optlen = 4 };
@@ -540,6 +542,8 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 120)
 	long failed0, recv0, over0, rst0;
 	int lfd, raw, fd, c, i;
 	uint32_t cookie, cookie2;
+	struct xtcp_info info;
+	socklen_t il;
 
 	ASSERT_EQ(0, xt_sysctl(self->a, "syncookies", "2"));
 	/* listen(0): the accept queue holds one connection. */
@@ -547,8 +551,8 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 120)
 	ASSERT_LE(0, lfd);
 	raw = xt_socket_in(self->b, AF_INET, SOCK_RAW, XTCP_IPPROTO_DEFAULT);
 	ASSERT_LE(0, raw);
-	ASSERT_EQ(0, sf_get_cookie(raw, 41000, 1000000, &cookie));
-	ASSERT_EQ(0, sf_get_cookie(raw, 41001, 2000000, &cookie2));
+	ASSERT_EQ(0, sf_get_cookie(raw, 41000, 1000000, 1460, &cookie));
+	ASSERT_EQ(0, sf_get_cookie(raw, 41001, 2000000, 1460, &cookie2));
 	failed0 = xt_counter(self->a, "SyncookiesFailed");
 	recv0 = xt_counter(self->a, "SyncookiesRecv");
 	rst0 = xt_counter(self->a, "OutRsts");
@@ -599,6 +603,27 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 120)
 	EXPECT_EQ(41000, xt_getport(fd, 1));
 	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(fd));
 	EXPECT_EQ(5, xt_counter(self->a, "SyncookiesFailed") - failed0);
+	/* The SYN had neither WSCALE nor SACK-permitted: neither is on. */
+	il = sizeof(info);
+	ASSERT_EQ(0, getsockopt(fd, SOL_XTCP, XTCP_INFO, &info, &il));
+	EXPECT_EQ(1460, info.xtcpi_snd_mss);
+	EXPECT_EQ(0, info.xtcpi_snd_wscale);
+	EXPECT_EQ(0, info.xtcpi_rcv_wscale);
+	EXPECT_EQ(0, info.xtcpi_sack_ok);
+	close(fd);
+
+	/* What a cookie loses: an MSS of 1000 comes back as 536, the
+	 * largest table entry not above it. */
+	ASSERT_EQ(0, sf_get_cookie(raw, 41002, 3000000, 1000, &cookie));
+	s.sport = 41002;
+	s.seq = 3000001;
+	s.ack = cookie + 1;
+	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
+	fd = sf_accept(lfd, 5000);
+	ASSERT_LE(0, fd);
+	il = sizeof(info);
+	ASSERT_EQ(0, getsockopt(fd, SOL_XTCP, XTCP_INFO, &info, &il));
+	EXPECT_EQ(536, info.xtcpi_snd_mss);
 	close(fd);
 	close(c);
 	close(raw);
