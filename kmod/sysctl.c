@@ -4,6 +4,7 @@
  * in the namespace's owning user namespace. Out-of-range writes fail with
  * EINVAL and leave the value as it was.
  */
+#include <linux/mutex.h>
 #include <linux/sysctl.h>
 #include <linux/slab.h>
 #include "xtcp.h"
@@ -82,6 +83,49 @@ static int xtcp_port_range_handler(struct ctl_table *table, int write,
 	return ret;
 }
 
+/*
+ * rto_min_ms and rto_max_ms each within [10, 120000] and, together,
+ * min <= max: a write that would cross the other one fails with EINVAL
+ * and changes nothing (the RTO is clamped between the two).
+ */
+static int xtcp_rto_handler(struct ctl_table *table, int write,
+			    void *buffer, size_t *lenp, loff_t *ppos)
+{
+	static DEFINE_MUTEX(xtcp_rto_lock);	/* one writer of the pair */
+	bool is_min = !strcmp(table->procname, "rto_min_ms");
+	struct xtcp_sysctl *s;
+	struct ctl_table tmp = *table;
+	int val, ret;
+
+	s = is_min ? container_of((int *)table->data, struct xtcp_sysctl,
+				  rto_min_ms) :
+		     container_of((int *)table->data, struct xtcp_sysctl,
+				  rto_max_ms);
+	mutex_lock(&xtcp_rto_lock);
+	val = READ_ONCE(*(int *)table->data);
+	tmp.data = &val;
+	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (write && !ret) {
+		if (is_min ? val > READ_ONCE(s->rto_max_ms) :
+			     val < READ_ONCE(s->rto_min_ms))
+			ret = -EINVAL;
+		else
+			WRITE_ONCE(*(int *)table->data, val);
+	}
+	mutex_unlock(&xtcp_rto_lock);
+	return ret;
+}
+
+#define XTCP_RTO_ENTRY(field) {						\
+	.procname	= #field,					\
+	.data		= &((struct xtcp_sysctl *)0)->field,		\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= xtcp_rto_handler,				\
+	.extra1		= &xtcp_ten,					\
+	.extra2		= &xtcp_rto_cap,				\
+}
+
 #define XTCP_INT_ENTRY(field, lo, hi) {					\
 	.procname	= #field,					\
 	.data		= &((struct xtcp_sysctl *)0)->field,		\
@@ -112,8 +156,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(challenge_ack_limit, &xtcp_zero, NULL),
 	XTCP_INT_ENTRY(challenge_ack_sock_limit, &xtcp_zero, NULL),
 	XTCP_INT_ENTRY(syncookies, &xtcp_zero, &xtcp_two),
-	XTCP_INT_ENTRY(rto_min_ms, &xtcp_ten, &xtcp_rto_cap),
-	XTCP_INT_ENTRY(rto_max_ms, &xtcp_ten, &xtcp_rto_cap),
+	XTCP_RTO_ENTRY(rto_min_ms),
+	XTCP_RTO_ENTRY(rto_max_ms),
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
 	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	{ }
