@@ -43,6 +43,7 @@
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/xtcp.h>
@@ -395,7 +397,7 @@ static void ip_header(uint8_t *h, uint32_t saddr, uint32_t daddr, int proto,
 }
 
 static uint8_t fbuf[MAXPKT + 64];
-static long fragmented;
+static long fragmented, ipopts;
 
 /*
  * Write one IPv4 packet carrying an XTCP segment of seglen bytes that
@@ -408,6 +410,37 @@ static void send_ip_frag(uint32_t saddr, uint32_t daddr, int seglen, int frag)
 	int cut[5], n, i, order[4];
 
 	ip_id++;
+	if (!frag && chance(3) && seglen <= MAXPKT - 60) {
+		/* IP options (NOPs, a record-route with room, EOL): XTCP must
+		 * find its header at the transport offset, not at 20. */
+		int k = 1 + rnd(10), olen = 4 * k, i = 0;
+		uint8_t *o = fbuf + 20;
+
+		if (olen >= 8 && chance(50)) {
+			int m = (olen - 3) / 4;
+
+			o[0] = 7;			/* record route */
+			o[1] = 3 + 4 * m;
+			o[2] = 4;
+			memset(o + 3, 0, 4 * m);
+			i = 3 + 4 * m;
+		}
+		for (; i < olen; i++)
+			o[i] = chance(90) ? 1 : 0;	/* NOP, EOL */
+		ip_header(fbuf, saddr, daddr, ipproto, olen + seglen, 0, 0);
+		fbuf[0] = 0x40 | (5 + k);
+		fbuf[10] = fbuf[11] = 0;
+		{
+			uint16_t sum = csum_fold(csum_add(0, fbuf, 20 + olen));
+
+			fbuf[10] = sum >> 8;
+			fbuf[11] = sum;
+		}
+		memcpy(fbuf + 20 + olen, pkt + 20, seglen);
+		tun_write(fbuf, 20 + olen + seglen);
+		ipopts++;
+		return;
+	}
 	if (!frag || seglen < 16) {
 		ip_header(pkt, saddr, daddr, ipproto, seglen, 0, 0);
 		tun_write(pkt, 20 + seglen);
@@ -445,9 +478,12 @@ static void send_ip_frag(uint32_t saddr, uint32_t daddr, int seglen, int frag)
 	fragmented++;
 }
 
+/* Handshakes and teardown: one plain packet, never options. */
 static void send_ip(uint32_t saddr, uint32_t daddr, int seglen)
 {
-	send_ip_frag(saddr, daddr, seglen, 0);
+	ip_id++;
+	ip_header(pkt, saddr, daddr, ipproto, seglen, 0, 0);
+	tun_write(pkt, 20 + seglen);
 }
 
 /* A plain, valid segment from endpoint e's peer (handshakes, teardown). */
@@ -1090,6 +1126,132 @@ static void listener_open(void)
 	set_nonblock(listen_fd);
 }
 
+/*
+ * The user side, in a second thread while segments arrive: reads, writes,
+ * XTCP_INFO, buffer and option changes, accept() and close() of children
+ * that fuzzed ACKs completed. So segments also meet sockets a user holds
+ * (the backlog path) and windows that move under them. The main thread
+ * stops it (user_run = 0, then waits for user_idle) before it closes the
+ * round's sockets.
+ */
+static int user_run, user_idle = 1, user_quit;
+static int user_fds[MAX_EPS + 1], user_nfds;
+static long user_ops, user_accepts;
+static uint64_t user_rng;
+
+static uint32_t urnd(uint32_t n)
+{
+	user_rng ^= user_rng >> 12;
+	user_rng ^= user_rng << 25;
+	user_rng ^= user_rng >> 27;
+	return (uint32_t)((user_rng * 0x2545F4914F6CDD1Dull) >> 32) % n;
+}
+
+static void user_op(int fd)
+{
+	static uint8_t buf[65536];
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	socklen_t sl;
+	int v, c;
+	ssize_t r;
+
+	switch (urnd(12)) {
+	case 0: case 1: case 2:
+		r = recv(fd, buf, 1 + urnd(sizeof(buf)), MSG_DONTWAIT |
+			 (urnd(4) ? 0 : MSG_PEEK));
+		break;
+	case 3:
+		r = send(fd, buf, 1 + urnd(urnd(2) ? 100 : 20000), MSG_DONTWAIT |
+			 MSG_NOSIGNAL | (urnd(3) ? 0 : MSG_MORE));
+		break;
+	case 4: {
+		uint8_t info[512];
+
+		sl = sizeof(info);
+		getsockopt(fd, SOL_XTCP, XTCP_INFO, info, &sl);
+		break;
+	}
+	case 5:
+		v = urnd(2) ? 256 + urnd(4096) : 1 << (12 + urnd(10));
+		setsockopt(fd, SOL_SOCKET, urnd(2) ? SO_RCVBUF : SO_SNDBUF, &v, sizeof(v));
+		break;
+	case 6:
+		v = urnd(2);
+		setsockopt(fd, SOL_XTCP, XTCP_NODELAY, &v, sizeof(v));
+		v = 64 + urnd(1500);
+		if (!urnd(4))
+			setsockopt(fd, SOL_XTCP, XTCP_MAXSEG, &v, sizeof(v));
+		break;
+	case 7:
+		ioctl(fd, urnd(2) ? FIONREAD : SIOCOUTQ, &v);
+		poll(&pfd, 1, 0);
+		sl = sizeof(v);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &sl);
+		break;
+	case 8:
+		v = 1;
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v));
+		v = 1 + urnd(3);
+		setsockopt(fd, SOL_XTCP, XTCP_KEEPIDLE, &v, sizeof(v));
+		break;
+	default:
+		/* The listener: take a child a fuzzed ACK completed, and
+		 * close it (orphan FIN, or RST with SO_LINGER 0). */
+		c = accept4(fd, NULL, NULL, SOCK_NONBLOCK);
+		if (c >= 0) {
+			user_accepts++;
+			if (urnd(2))
+				setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			else if (urnd(2))
+				r = send(c, buf, 1 + urnd(3000), MSG_DONTWAIT | MSG_NOSIGNAL);
+			close(c);
+		}
+	}
+	(void)r;
+	user_ops++;
+}
+
+static void *user_thread(void *arg)
+{
+	int i;
+
+	(void)arg;
+	while (!__atomic_load_n(&user_quit, __ATOMIC_SEQ_CST)) {
+		if (!__atomic_load_n(&user_run, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&user_idle, 1, __ATOMIC_SEQ_CST);
+			usleep(200);
+			continue;
+		}
+		__atomic_store_n(&user_idle, 0, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&user_run, __ATOMIC_SEQ_CST))
+			continue;
+		for (i = 0; i < 8 && user_nfds; i++)
+			user_op(user_fds[urnd(user_nfds)]);
+		usleep(urnd(500));
+	}
+	return NULL;
+}
+
+static void user_start(void)
+{
+	int i;
+
+	user_nfds = 0;
+	for (i = 0; i < neps; i++)
+		if (eps[i].fd >= 0)
+			user_fds[user_nfds++] = eps[i].fd;
+	user_fds[user_nfds++] = listen_fd;
+	__atomic_store_n(&user_run, 1, __ATOMIC_SEQ_CST);
+}
+
+static void user_stop(void)
+{
+	__atomic_store_n(&user_run, 0, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&user_idle, __ATOMIC_SEQ_CST))
+		usleep(100);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-T STEP_TIMEOUT] [-q]\n");
@@ -1101,6 +1263,7 @@ int main(int argc, char **argv)
 	long n_target = 100000, per_round = 4000, before[C_MAX], after[C_MAX];
 	long expect[C_MAX], rounds = 0;
 	uint64_t seed = 0;
+	pthread_t uthr;
 	int opt, i, k, fails = 0, have_seed = 0;
 	double t0, t1, tfuzz = 0;
 
@@ -1131,6 +1294,9 @@ int main(int argc, char **argv)
 		noise[i] = rnd(256);
 
 	tun_setup();
+	user_rng = seed ^ 0x5DEECE66Dull;
+	if (pthread_create(&uthr, NULL, user_thread, NULL))
+		die("pthread_create failed");
 	read_counters(before);
 	t0 = now();
 	while (injected < n_target) {
@@ -1155,6 +1321,7 @@ int main(int argc, char **argv)
 		}
 		pump(0);
 		tr = now();
+		user_start();
 		while (injected < goal) {
 			for (i = 0; i < 32 && injected < goal; i++) {
 				fuzz_one(&eps[rnd(neps)]);
@@ -1163,6 +1330,7 @@ int main(int argc, char **argv)
 			}
 			pump(0);
 		}
+		user_stop();
 		tfuzz += now() - tr;
 		for (i = 0; i < neps; i++)
 			ep_teardown(&eps[i]);
@@ -1175,6 +1343,8 @@ int main(int argc, char **argv)
 			    tfuzz > 0 ? (injected / tfuzz) : 0);
 	}
 	t1 = now();
+	__atomic_store_n(&user_quit, 1, __ATOMIC_SEQ_CST);
+	pthread_join(uthr, NULL);
 	/* The last replies, then the counters. */
 	pump(100);
 	read_counters(after);
@@ -1182,8 +1352,8 @@ int main(int argc, char **argv)
 	printf("fuzz: %ld segments in %.1f s (%.0f segments/s while fuzzing, %.0f overall), %ld rounds, %ld replies read\n",
 	       injected, t1 - t0, tfuzz > 0 ? injected / tfuzz : 0,
 	       injected / (t1 - t0), rounds, replies);
-	printf("fuzz: also %ld segments sent as IP fragments, %ld ICMP errors\n",
-	       fragmented, icmps);
+	printf("fuzz: also %ld segments sent as IP fragments, %ld with IP options, %ld ICMP errors; user thread: %ld calls, %ld children accepted\n",
+	       fragmented, ipopts, icmps, user_ops, user_accepts);
 	printf("fuzz: endpoints reached/tried and segments per kind:\n");
 	for (k = 0; k < EP_KINDS; k++)
 		printf("fuzz:   %-12s %5ld/%-5ld %9ld\n", kind_names[k], kind_ok[k],
