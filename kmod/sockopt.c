@@ -71,6 +71,29 @@ static int xtcp_ip_setsockopt(struct sock *sk, int level, int optname,
 	}
 }
 
+/*
+ * One congestion control, NewReno, which is what Linux calls "reno":
+ * TCP_CONGESTION takes that name (ENOENT for any other, as TCP for a name
+ * it has no module for) and reports it.
+ */
+#define XTCP_CA_NAME_MAX	16	/* TCP_CA_NAME_MAX, of net/tcp.h */
+static const char xtcp_cc_name[XTCP_CA_NAME_MAX] = "reno";
+
+static int xtcp_set_congestion(sockptr_t optval, unsigned int optlen)
+{
+	char name[XTCP_CA_NAME_MAX];
+	long n;
+
+	if (optlen < 1)
+		return -EINVAL;
+	n = strncpy_from_sockptr(name, optval,
+				 min_t(long, XTCP_CA_NAME_MAX - 1, optlen));
+	if (n < 0)
+		return -EFAULT;
+	name[n] = 0;
+	return strcmp(name, xtcp_cc_name) ? -ENOENT : 0;
+}
+
 int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -82,6 +105,8 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		return xtcp_ip_setsockopt(sk, level, optname, optval, optlen);
 	if (!xtcp_our_level(level))
 		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION)
+		return xtcp_set_congestion(optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -246,6 +271,13 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 	if (len < 0)
 		return -EINVAL;
 
+	if (optname == TCP_CONGESTION) {
+		len = min_t(unsigned int, len, XTCP_CA_NAME_MAX);
+		if (put_user(len, optlen) ||
+		    copy_to_user(optval, xtcp_cc_name, len))
+			return -EFAULT;
+		return 0;
+	}
 	if (optname == XTCP_INFO) {
 		union {
 			struct xtcp_info x;

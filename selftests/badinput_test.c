@@ -874,12 +874,6 @@ OP(tcp_keepcnt_big) { return set_int(p, IPPROTO_TCP, TCP_KEEPCNT, 128); }
 OP(tcp_syncnt_0) { return set_int(p, IPPROTO_TCP, TCP_SYNCNT, 0); }
 OP(tcp_syncnt_big) { return set_int(p, IPPROTO_TCP, TCP_SYNCNT, 128); }
 OP(tcp_user_timeout_neg) { return set_int(p, IPPROTO_TCP, TCP_USER_TIMEOUT, -1); }
-OP(tcp_congestion)
-{
-	return R(setsockopt(p->fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
-}
-OP(tcp_cork) { return set_int(p, IPPROTO_TCP, TCP_CORK, 1); }
-OP(tcp_quickack) { return set_int(p, IPPROTO_TCP, TCP_QUICKACK, 1); }
 static long get_len(struct prep *p, int level, int opt, socklen_t len)
 {
 	char v[512];
@@ -889,6 +883,18 @@ static long get_len(struct prep *p, int level, int opt, socklen_t len)
 		return E(errno);
 	return l;
 }
+static long set_cc(struct prep *p, const void *name, int len)
+{
+	return R(setsockopt(p->fd, IPPROTO_TCP, TCP_CONGESTION, name, len));
+}
+OP(tcp_cc_reno) { return set_cc(p, "reno", 4); }
+OP(tcp_cc_cubic) { return set_cc(p, "cubic", 5); }
+OP(tcp_cc_bogus) { return set_cc(p, "nosuchcc", 8); }
+OP(tcp_cc_optlen0) { return set_cc(p, "reno", 0); }
+OP(tcp_cc_null) { return set_cc(p, NULL, 4); }
+OP(tcp_cc_get) { return get_len(p, IPPROTO_TCP, TCP_CONGESTION, 100); }
+OP(tcp_cork) { return set_int(p, IPPROTO_TCP, TCP_CORK, 1); }
+OP(tcp_quickack) { return set_int(p, IPPROTO_TCP, TCP_QUICKACK, 1); }
 OP(tcp_get_nodelay_len2) { return get_len(p, IPPROTO_TCP, TCP_NODELAY, 2); }
 OP(tcp_get_nodelay_len0) { return get_len(p, IPPROTO_TCP, TCP_NODELAY, 0); }
 OP(tcp_get_nodelay_len_neg) { return get_len(p, IPPROTO_TCP, TCP_NODELAY, -1); }
@@ -1224,9 +1230,14 @@ static const struct row rows[] = {
 	ROW("tcp-syncnt-0", ST_FRESH, tcp_syncnt_0, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_SYNCNT, 0)"),
 	ROW("tcp-syncnt-128", ST_FRESH, tcp_syncnt_big, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_SYNCNT, 128)"),
 	ROW("tcp-user-timeout-neg", ST_FRESH, tcp_user_timeout_neg, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_USER_TIMEOUT, -1)"),
-	DIFF("tcp-congestion", ST_FRESH, tcp_congestion, 0, E(ENOPROTOOPT),
-	     "XTCP has one congestion control (NewReno), not pluggable",
-	     "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\")"),
+	ROW("tcp-congestion-reno", ST_FRESH, tcp_cc_reno, 0, "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4)"),
+	DIFF("tcp-congestion-cubic", ST_FRESH, tcp_cc_cubic, 0, E(ENOENT),
+	     "XTCP has one congestion control, NewReno, named \"reno\" as Linux's",
+	     "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"cubic\", 5)"),
+	ROW("tcp-congestion-unknown", ST_FRESH, tcp_cc_bogus, E(ENOENT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"nosuchcc\", 8)"),
+	ROW("tcp-congestion-optlen0", ST_FRESH, tcp_cc_optlen0, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\", 0)"),
+	ROW("tcp-congestion-null", ST_FRESH, tcp_cc_null, E(EFAULT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, NULL, 4)"),
+	ROW("tcp-congestion-get", ST_CONNECTED, tcp_cc_get, 16, "getsockopt(IPPROTO_TCP, TCP_CONGESTION, &100): *len = 16"),
 	DIFF("tcp-cork", ST_FRESH, tcp_cork, 0, E(ENOPROTOOPT),
 	     "not implemented: XTCP corks per call with MSG_MORE only",
 	     "setsockopt(IPPROTO_TCP, TCP_CORK, 1)"),
@@ -1246,6 +1257,26 @@ static const struct row rows[] = {
 	ROW("tcp-get-info-len8", ST_CONNECTED, tcp_get_info_len8, 8, "getsockopt(IPPROTO_TCP, TCP_INFO, &8): *len = 8"),
 	ROW("tcp-get-info-len-neg", ST_CONNECTED, tcp_get_info_len_neg, E(EINVAL), "getsockopt(IPPROTO_TCP, TCP_INFO, &-1)"),
 	ROW("own-level-get-info-len0", ST_CONNECTED, l4_get_info_len0, 0, "getsockopt(L, TCP_INFO / XTCP_INFO, &0): *len = 0"),
+
+	/* Options and calls on a connection the peer ended */
+	ROW("tcp-nodelay-reset", ST_RESET, tcp_nodelay, 0, "setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)"),
+	ROW("tcp-nodelay-close-wait", ST_CLOSE_WAIT, tcp_nodelay, 0, "setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)"),
+	ROW("tcp-get-info-reset", ST_RESET, tcp_get_info_len8, 8, "getsockopt(IPPROTO_TCP, TCP_INFO, &8): *len = 8"),
+	ROW("so-keepalive-reset", ST_RESET, so_keepalive, 0, "setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1)"),
+	ROW("ip-tos-reset", ST_RESET, ip_tos_set, 0, "setsockopt(IPPROTO_IP, IP_TOS, 0x10)"),
+	ROW("ip-ttl-close-wait", ST_CLOSE_WAIT, ip_ttl_set, 0, "setsockopt(IPPROTO_IP, IP_TTL, 33)"),
+	ROW("tcp-optval-null-reset", ST_RESET, tcp_nodelay_null, E(EFAULT), "setsockopt(IPPROTO_TCP, TCP_NODELAY, NULL, 4)"),
+	ROW("send-null-10-close-wait", ST_CLOSE_WAIT, send_null_10, E(EFAULT), "send(NULL, 10)"),
+	ROW("recv-null-10-close-wait", ST_CLOSE_WAIT, recv_null_10, 0, "recv(NULL, 10): end of stream, nothing copied"),
+	ROW("recv-null-10-reset", ST_RESET, recv_null_10, E(ECONNRESET), "recv(NULL, 10)"),
+	ROW("shutdown-how-3-reset", ST_RESET, shut_3, E(EINVAL), "shutdown(3)"),
+	ROW("shutdown-how-3-close-wait", ST_CLOSE_WAIT, shut_3, E(EINVAL), "shutdown(3)"),
+	ROW("getsockname-reset", ST_RESET, gsn_big, 16, "getsockname(&storage, &128)"),
+	ROW("getsockname-null-addr-reset", ST_RESET, gsn_null_addr, E(EFAULT), "getsockname(NULL, &16)"),
+	ROW("accept-close-wait", ST_CLOSE_WAIT, acc_plain, E(EINVAL), "accept()"),
+	ROW("sendto-addr-close-wait", ST_CLOSE_WAIT, sendto_other_addr, 1, "sendto(1, another address): ignored"),
+	ROW("ioctl-outq-reset", ST_RESET, io_outq, 0, "ioctl(SIOCOUTQ)"),
+	ROW("ioctl-unknown-reset", ST_RESET, io_unknown, E(ENOTTY), "ioctl(_IOR(0xee, 0x42, int))"),
 
 	/* ioctl() */
 	ROW("ioctl-unknown", ST_CONNECTED, io_unknown, E(ENOTTY), "ioctl(_IOR(0xee, 0x42, int))"),
