@@ -14,7 +14,11 @@
 #   - afterwards nothing is left in xa: no socket, request or TIME-WAIT
 #     entry, CurrEstab and CurrTimeWait 0;
 #   - once the namespaces are gone the module's reference count is back
-#     where it was (every socket, request and TIME-WAIT entry pins it).
+#     where it was (every socket, request and TIME-WAIT entry pins it);
+#   - the same when a second namespace is deleted right after the fuzzer
+#     in it was killed mid-round (teardown while busy).
+# Meanwhile the fuzzer's second thread reads, writes, changes buffers and
+# options, and accepts and closes children, and xtcpstat dumps the tables.
 # Splats are the runner's business (any WARN/BUG/KASAN fails the boot), and
 # kmemleak's in the debug tier (kmemleak-check.sh).
 #
@@ -81,6 +85,13 @@ legit &
 legit_pid=$!
 on_exit "touch $W/stop; kill $legit_pid"
 
+# Socket dumps (sock_diag and netlink) of the churning tables, meanwhile,
+# and an events listener.
+(while [ ! -e "$W/stop" ]; do in_xa xtcpstat -aeimo >/dev/null 2>&1; sleep 1; done) &
+on_exit "kill $!"
+in_xa timeout 600 xtcpstat -E >/dev/null 2>&1 &
+on_exit "kill $!"
+
 rc=0
 t0=$(date +%s)
 in_xa fuzz -q -n "$N" "${seed_arg[@]}" >"$W/fuzz.out" 2>&1 || rc=$?
@@ -105,8 +116,8 @@ snmp() {
 	in_xa awk -v n="$1" '/^Xtcp:/ { if (!h) { for (i = 2; i <= NF; i++) c[i] = $i; h = 1 }
 		else for (i = 2; i <= NF; i++) if (c[i] == n) print $i }' /proc/net/xtcp/snmp
 }
-left=
-for t in $(seq 1 $((deadline * 2))); do
+left= end=$((SECONDS + deadline))
+while [ $SECONDS -lt $end ]; do
 	left=$(in_xa xtcpstat -a 2>&1 | tail -n +2)
 	[ -z "$left" ] && [ "$(snmp CurrEstab)" = 0 ] && [ "$(snmp CurrTimeWait)" = 0 ] && break
 	sleep 0.5
@@ -121,11 +132,62 @@ fi
 
 $IP netns del $XA
 $IP netns del $XB
-refcnt=
-for t in $(seq 1 $((deadline * 2))); do
+refcnt= end=$((SECONDS + deadline))
+while [ $SECONDS -lt $end ]; do
 	refcnt=$(cat /sys/module/xtcp/refcnt)
 	[ "$refcnt" = "$refcnt0" ] && break
 	sleep 0.5
 done
 check_eq "module reference count back to $refcnt0 once the namespaces are gone" "$refcnt0" "$refcnt"
+
+# Teardown while busy: the fuzzer in a fresh namespace with one long round
+# (its endpoints, requests, children and orphans pile up), killed with
+# SIGKILL in the middle, and the namespace deleted at once. Five loopback
+# connections closed before leave TIME-WAIT entries that live 10 minutes
+# here, so only the namespace's exit can free them in time; orphans end
+# by orphan_retries and fin_timeout_ms.
+XF=xfz$$
+$IP netns add $XF || bail_out "ip netns add $XF"
+on_exit "$IP netns del $XF"
+$IP -n $XF link set lo up
+for s in tw_timeout_ms=600000 fin_timeout_ms=5000 orphan_retries=2; do
+	$IP netns exec $XF sysctl -qw "net.xtcp.$s" || bail_out "sysctl net.xtcp.$s in $XF"
+done
+for p in 1 2 3 4 5; do
+	$IP netns exec $XF xtcpcat -q -l -s 127.0.0.1 $((6000 + p)) </dev/null >/dev/null 2>&1 &
+	for t in $(seq 1 100); do
+		$IP netns exec $XF xtcpstat -l 2>/dev/null | grep -q ":$((6000 + p)) " && break
+		sleep 0.1
+	done
+	echo hello | $IP netns exec $XF xtcpcat -q -w 30 127.0.0.1 $((6000 + p)) >/dev/null 2>&1
+	wait $!
+done
+tw=$($IP netns exec $XF xtcpstat -aH state time-wait 2>/dev/null | wc -l)
+$IP netns exec $XF fuzz -q -n 100000000 -r 100000000 >"$W/fuzz2.out" 2>&1 &
+fpid=$!
+busy=0 end=$((SECONDS + deadline))
+while [ $SECONDS -lt $end ] && kill -0 $fpid 2>/dev/null; do
+	busy=$($IP netns exec $XF xtcpstat -aH 2>/dev/null | wc -l)
+	[ "$busy" -ge 20 ] && break
+	sleep 0.5
+done
+sleep 2
+states() { $IP netns exec $XF xtcpstat -aH 2>/dev/null | awk '{ print $1 }' | sort | uniq -c | tr -s '\n ' ' '; }
+diag "before the kill: $(states)"
+kill -9 $fpid 2>/dev/null
+wait $fpid 2>/dev/null
+diag "after it: $(states)"
+$IP netns del $XF
+refcnt= end=$((SECONDS + deadline))
+while [ $SECONDS -lt $end ]; do
+	refcnt=$(cat /sys/module/xtcp/refcnt)
+	[ "$refcnt" = "$refcnt0" ] && break
+	sleep 0.5
+done
+if [ "$busy" -ge 20 ] && [ "$tw" -ge 5 ]; then
+	check_eq "namespace deleted under load ($busy entries, $tw TIME-WAIT of 10 min): module reference count back to $refcnt0" "$refcnt0" "$refcnt"
+else
+	not_ok "namespace deleted under load: not 20 entries alive ($busy) or not 5 TIME-WAIT entries ($tw)"
+	diag "$(cat "$W/fuzz2.out")"
+fi
 tap_done
