@@ -790,6 +790,15 @@ OP(ip_add_membership)
 
 	return R(setsockopt(p->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)));
 }
+OP(ip_mcast_join_group)
+{
+	struct group_req g = { .gr_interface = 1 };	/* lo */
+	struct sockaddr_in *a = (struct sockaddr_in *)&g.gr_group;
+
+	*a = sin_of("224.0.0.251", 0);
+	return R(setsockopt(p->fd, IPPROTO_IP, MCAST_JOIN_GROUP, &g, sizeof(g)));
+}
+OP(ip_mcast_if) { struct in_addr a = { htonl(INADDR_LOOPBACK) }; return R(setsockopt(p->fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a))); }
 OP(ip_options)
 {
 	unsigned char o[4] = { 1, 1, 1, 0 };	/* NOP NOP NOP EOL */
@@ -1191,6 +1200,11 @@ static const struct row rows[] = {
 	ROW("ip-hdrincl", ST_FRESH, ip_hdrincl, E(ENOPROTOOPT), "setsockopt(IPPROTO_IP, IP_HDRINCL, 1)"),
 	ROW("ip-multicast-ttl", ST_FRESH, ip_mcast_ttl, E(EINVAL), "setsockopt(IPPROTO_IP, IP_MULTICAST_TTL, 2)"),
 	ROW("ip-add-membership", ST_FRESH, ip_add_membership, E(EPROTO), "setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, 224.0.0.1)"),
+	DIFF("ip-mcast-join-group", ST_FRESH, ip_mcast_join_group, 0, E(EPROTO),
+	     "a stream socket never receives multicast; XTCP refuses every membership option with the EPROTO TCP gives to IP_ADD_MEMBERSHIP",
+	     "setsockopt(IPPROTO_IP, MCAST_JOIN_GROUP, 224.0.0.251 on lo)"),
+	ROW("ip-multicast-if", ST_FRESH, ip_mcast_if, E(EINVAL), "setsockopt(IPPROTO_IP, IP_MULTICAST_IF, 127.0.0.1)"),
+	ROW("ip-get-mtu-connected", ST_CONNECTED, ip_get_mtu, 65535, "getsockopt(IPPROTO_IP, IP_MTU): the loopback route's"),
 	ROW("ip-recverr", ST_FRESH, ip_recverr, 0, "setsockopt(IPPROTO_IP, IP_RECVERR, 1)"),
 	DIFF("ip-options", ST_FRESH, ip_options, 0, E(ENOPROTOOPT),
 	     "IP options would lengthen every header; XTCP sizes segments without them",
