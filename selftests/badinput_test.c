@@ -20,7 +20,7 @@
  * connections, and a veth whose peer is down (with a permanent neighbour
  * entry) as a black hole that keeps a connect() in SYN-SENT without any
  * ICMP answer. Scale: the same in every tier (one connection per row and
- * family, about 200 rows); about 10 s on the stock kernel under TCG.
+ * family, about 290 rows); about 10 s on the stock kernel under TCG.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
