@@ -22,6 +22,16 @@ static inline struct sk_buff *xtcp_rb_skb(struct rb_node *n)
 }
 
 /*
+ * Out of the queue. The count is kept for xtcp_get_info(), which diag
+ * calls without the socket lock: it must never walk the tree.
+ */
+static void xtcp_ofo_erase(struct xtcp_sock *xs, struct sk_buff *skb)
+{
+	rb_erase(&skb->rbnode, &xs->ooo_queue);
+	WRITE_ONCE(xs->ooo_segs, xs->ooo_segs - 1);
+}
+
+/*
  * Insert @skb (seq > RCV.NXT). Returns 0 when queued, -EEXIST when it
  * brought nothing new, -ENOBUFS when the receive buffer is full. The
  * caller frees the skb on error.
@@ -70,7 +80,7 @@ int xtcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		struct sk_buff *victim = next;
 
 		next = xtcp_rb_skb(rb_next(&victim->rbnode));
-		rb_erase(&victim->rbnode, &xs->ooo_queue);
+		xtcp_ofo_erase(xs, victim);
 		kfree_skb(victim);
 	}
 	if (next && xtcp_after(end, XTCP_SKB_CB(next)->seq)) {
@@ -99,6 +109,7 @@ int xtcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 	skb_set_owner_r(skb, sk);
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &xs->ooo_queue);
+	WRITE_ONCE(xs->ooo_segs, xs->ooo_segs + 1);
 	xs->ooo_last_seq = seq;
 	XTCP_INC_STATS(xtcp_sk_net(sk), OFOQUEUE);
 	return 0;
@@ -119,7 +130,7 @@ bool xtcp_ofo_drain(struct sock *sk)
 
 		if (xtcp_after(cb->seq, xs->rcv_nxt))
 			break;
-		rb_erase(&skb->rbnode, &xs->ooo_queue);
+		xtcp_ofo_erase(xs, skb);
 		if (xtcp_before(cb->seq, xs->rcv_nxt)) {
 			u32 dup = xs->rcv_nxt - cb->seq;
 
@@ -167,7 +178,7 @@ void xtcp_ofo_prune(struct sock *sk, unsigned int need, unsigned int limit)
 	       atomic_read(&sk->sk_rmem_alloc) + need > limit) {
 		struct sk_buff *skb = xtcp_rb_skb(n);
 
-		rb_erase(n, &xs->ooo_queue);
+		xtcp_ofo_erase(xs, skb);
 		kfree_skb(skb);
 		XTCP_INC_STATS(xtcp_sk_net(sk), OFODROP);
 	}
@@ -182,7 +193,7 @@ void xtcp_ofo_purge(struct sock *sk)
 		struct sk_buff *skb = xtcp_rb_skb(n);
 
 		n = rb_next(n);
-		rb_erase(&skb->rbnode, &xs->ooo_queue);
+		xtcp_ofo_erase(xs, skb);
 		kfree_skb(skb);
 	}
 	xs->num_sacks = 0;

@@ -206,14 +206,8 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_lost_out = xs->lost_out;
 	info->xtcpi_retrans_out = xs->retrans_out;
 	info->xtcpi_reordering = xs->reordering;
-	{
-		struct rb_node *n;
-		u32 k = 0;
-
-		for (n = rb_first(&xs->ooo_queue); n; n = rb_next(n))
-			k++;
-		info->xtcpi_rcv_ooo_segs = k;
-	}
+	/* Never walk the queue here: diag calls this without the lock. */
+	info->xtcpi_rcv_ooo_segs = READ_ONCE(xs->ooo_segs);
 }
 
 /* struct tcp_info: the fields that mean the same thing. */

@@ -150,6 +150,7 @@ struct xtcp_sock {
 	/* Receive side: out-of-order queue and the SACK blocks to send. */
 	struct rb_root		ooo_queue;
 	u32			ooo_last_seq;	/* most recent out-of-order arrival */
+	u32			ooo_segs;	/* skbs in ooo_queue: read without the lock */
 	u8			num_sacks;
 	struct xtcp_sack_block	sacks[XTCP_MAX_SACKS];
 	struct timer_list	delack_timer;
