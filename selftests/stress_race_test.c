@@ -40,8 +40,12 @@
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
-#include "xtcp_lib.h"
+#include <linux/xtcp_diag.h>
+#include "xfer.h"
 #include "kselftest_harness.h"
 
 #define NWORK		3
@@ -680,6 +684,87 @@ static void round_listener(struct race *r, uint64_t *s)
 	pthread_barrier_wait(&r->end);
 }
 
+/*
+ * One SOCK_DIAG dump, every state and every extension, of the namespace
+ * the netlink socket lives in: the number of entries, or -errno. The
+ * module fills entries from sockets that other CPUs are changing,
+ * closing and freeing meanwhile.
+ */
+static int diag_dump(int nl)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct xtcp_diag_req req;
+	} msg;
+	static __thread char buf[65536];
+	int n = 0;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.req.sdiag_family = AF_XTCP;
+	msg.req.xdiag_ext = XTCP_DIAG_EXT_ALL;
+	msg.req.xdiag_states = XTCP_DIAG_STATES_ALL;
+	if (send(nl, &msg, sizeof(msg), 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t len = recv(nl, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (len < 0)
+			return -errno;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return n;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			n++;
+		}
+	}
+}
+
+struct dumper {
+	const char *ns[2];
+	int pause_ms;
+	volatile int stop;
+	long dumps, entries;
+	int err;
+	pthread_t th;
+};
+
+/* Dump both namespaces again and again until told to stop. */
+static void *dumper(void *p)
+{
+	struct dumper *d = p;
+	int nl[2], i, n;
+
+	for (i = 0; i < 2; i++) {
+		nl[i] = xt_socket_in(d->ns[i], AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+				     NETLINK_SOCK_DIAG);
+		if (nl[i] < 0) {
+			d->err = errno;
+			return NULL;
+		}
+	}
+	while (!d->stop && !d->err) {
+		for (i = 0; i < 2; i++) {
+			n = diag_dump(nl[i]);
+			if (n < 0)
+				d->err = -n;
+			else
+				d->entries += n;
+			d->dumps++;
+		}
+		if (d->pause_ms)
+			xt_sleep_ms(d->pause_ms);
+	}
+	close(nl[0]);
+	close(nl[1]);
+	return NULL;
+}
+
 static long getenv_long(const char *name, long dflt)
 {
 	const char *v = getenv(name);
@@ -760,6 +845,7 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 	long rounds = getenv_long("XTCP_STRESS_ROUNDS", debug ? 10000 : 2000);
 	uint64_t seed = getenv_long("XTCP_STRESS_SEED", 0), s;
 	long kinds[3] = { 0 }, t0, t1, deadline;
+	struct dumper dump = { 0 };
 	char left[2048];
 	int i, refs, na, nb;
 
@@ -772,6 +858,12 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 		self->wa[i].idx = i;
 		ASSERT_EQ(0, pthread_create(&self->th[i], NULL, worker, &self->wa[i]));
 	}
+
+	/* Connection dumps of both namespaces all along (every 5 ms). */
+	dump.ns[0] = r->a;
+	dump.ns[1] = r->b;
+	dump.pause_ms = 5;
+	ASSERT_EQ(0, pthread_create(&dump.th, NULL, dumper, &dump));
 
 	s = seed;
 	t0 = xt_now_ms();
@@ -798,6 +890,11 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 	pthread_barrier_wait(&r->start);
 	for (i = 0; i < NWORK; i++)
 		pthread_join(self->th[i], NULL);
+	dump.stop = 1;
+	pthread_join(dump.th, NULL);
+	TH_LOG("%ld connection dumps meanwhile (%ld entries)", dump.dumps,
+	       dump.entries);
+	ASSERT_EQ(0, dump.err) TH_LOG("connection dump: %s", strerror(dump.err));
 
 	TH_LOG("%lu rounds (pair %ld, connecting %ld, listener %ld) in %ld ms, %.2f ms/round; %ld calls, %ld failed with an allowed errno, %ld accepted in listener rounds",
 	       r->round, kinds[0], kinds[1], kinds[2], t1 - t0,
@@ -835,6 +932,36 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 		xt_sleep_ms(100);
 	ASSERT_LE(refs, self->refs0) TH_LOG("module refcnt %d, %d before the test",
 					     refs, self->refs0);
+}
+
+/*
+ * The out-of-order queue churns (netem reorders and drops) while
+ * connection dumps with xtcp_info read the receiving socket from another
+ * CPU, without its lock, as they must (they run under a bucket spinlock).
+ * Stock: 8 MB each way, debug: 2 MB.
+ */
+TEST_F_TIMEOUT(race, diag_dump_during_reordering, 300)
+{
+	struct race *r = &self->r;
+	uint64_t n = getenv_long("XTCP_DEBUG_KERNEL", 0) == 1 ? 2 << 20 : 8 << 20;
+	struct dumper dump = { .ns = { r->a, r->b } };
+	struct xf_result res;
+	char why[600] = "";
+	int rc;
+
+	ASSERT_EQ(0, xt_netem(r->a, "va", "delay 2ms reorder 30% 50% loss 0.5%"));
+	ASSERT_EQ(0, xt_netem(r->b, "vb", "delay 2ms reorder 30% 50% loss 0.5%"));
+	ASSERT_EQ(0, pthread_create(&dump.th, NULL, dumper, &dump));
+	rc = xf_pair(r->a, r->b, 7200, n, n, 120000, &res, why, sizeof(why));
+	dump.stop = 1;
+	pthread_join(dump.th, NULL);
+	ASSERT_EQ(0, rc) TH_LOG("%s", why);
+	ASSERT_EQ(0, dump.err) TH_LOG("connection dump: %s", strerror(dump.err));
+	TH_LOG("%llu bytes each way byte-exact in %ld ms; %ld dumps (%ld entries); OFOQueue %ld + %ld",
+	       (unsigned long long)n, res.ms, dump.dumps, dump.entries,
+	       xt_counter(r->a, "OFOQueue"), xt_counter(r->b, "OFOQueue"));
+	EXPECT_LT(0, xt_counter(r->a, "OFOQueue") + xt_counter(r->b, "OFOQueue"));
+	EXPECT_LT(10, dump.dumps);
 }
 
 TEST_HARNESS_MAIN
