@@ -968,7 +968,7 @@ struct row {
 
 #define ROW(id, st, op, res, call)	{ id, st, op, res, res, NULL, call, 0 }
 #define POLLROW(id, st, res)		{ id, st, poll_now, res, res, NULL, \
-					  "poll(IN|PRI|OUT|RDHUP, 0)", 'p' }
+					  "poll(IN \\| PRI \\| OUT \\| RDHUP, 0)", 'p' }
 #define DIFF(id, st, op, tres, xres, why, call)	{ id, st, op, tres, xres, why, call, 0 }
 
 #define NO_URG	"XTCP has no urgent pointer in its header, so no out-of-band data"
