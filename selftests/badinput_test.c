@@ -495,6 +495,35 @@ OP(conn_void_nb)
 	return connect_addr(p, VOID_IP, 9);
 }
 OP(conn_void) { return connect_addr(p, VOID_IP, 9); }
+/*
+ * Sequences on a non-blocking socket: connect() (EINPROGRESS), wait until
+ * it is writable, then connect() again @extra more times; the result of
+ * the last call. An earlier step that differs returns 9000 + its number.
+ */
+static long conn_seq(struct prep *p, int port, int extra)
+{
+	long r;
+
+	fcntl(p->fd, F_SETFL, O_NONBLOCK);
+	r = connect_addr(p, LOCAL_IP, port);
+	if (r != E(EINPROGRESS))
+		return 9001;
+	if (!wait_ev(p->fd, POLLOUT | POLLERR, 10000))
+		return 9002;
+	for (int i = 0; i < extra; i++)
+		r = connect_addr(p, LOCAL_IP, port);
+	return r;
+}
+OP(conn_seq_again) { return conn_seq(p, C.srv_port[fi(p->fam)], 1); }
+OP(conn_seq_twice) { return conn_seq(p, C.srv_port[fi(p->fam)], 2); }
+OP(conn_seq_refused) { return conn_seq(p, C.closed_port[fi(p->fam)], 1); }
+OP(conn_seq_refused_retry) { return conn_seq(p, C.closed_port[fi(p->fam)], 2); }
+OP(conn_seq_refused_so_error)
+{
+	long r = conn_seq(p, C.closed_port[fi(p->fam)], 0);
+
+	return r != E(EINPROGRESS) ? r : get_int(p, SOL_SOCKET, SO_ERROR);
+}
 OP(conn_srv) { return connect_addr(p, LOCAL_IP, C.srv_port[fi(p->fam)]); }
 OP(conn_unspec)
 {
@@ -1035,6 +1064,11 @@ static const struct row rows[] = {
 	ROW("connect-any-addr", ST_FRESH, conn_any, 0, "connect(0.0.0.0:listener), peer reads 127.0.0.1"),
 	ROW("connect-nonblock", ST_FRESH, conn_void_nb, E(EINPROGRESS), "non-blocking connect()"),
 	ROW("connect-connecting", ST_CONNECTING, conn_void, E(EALREADY), "connect() again"),
+	ROW("connect-nonblock-done-again", ST_FRESH, conn_seq_again, 0, "non-blocking connect(), writable, connect() again"),
+	ROW("connect-nonblock-done-twice", ST_FRESH, conn_seq_twice, E(EISCONN), "non-blocking connect(), writable, connect() twice: the second"),
+	ROW("connect-nonblock-refused-again", ST_FRESH, conn_seq_refused, E(ECONNREFUSED), "non-blocking connect() to no listener, connect() again"),
+	ROW("connect-nonblock-refused-retry", ST_FRESH, conn_seq_refused_retry, E(EINPROGRESS), "non-blocking connect() to no listener, connect() twice: a new attempt"),
+	ROW("connect-nonblock-refused-so-error", ST_FRESH, conn_seq_refused_so_error, ECONNREFUSED, "non-blocking connect() to no listener, getsockopt(SO_ERROR)"),
 	ROW("connect-connected", ST_CONNECTED, conn_srv, E(EISCONN), "connect() again, same address"),
 	ROW("connect-connected-other", ST_CONNECTED, conn_void, E(EISCONN), "connect() to another address"),
 	ROW("connect-listening", ST_LISTEN, conn_srv, E(EISCONN), "connect()"),
