@@ -158,6 +158,16 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		else
 			xs->user_timeout = val;
 		break;
+	case TCP_QUICKACK:
+		/* An ACK owed goes now and the next segment is acknowledged at
+		 * once. XTCP has no mode that delays every ACK (TCP's
+		 * pingpong) to leave or enter, so 0 changes nothing. */
+		if (val & 1) {
+			xs->quickack = 1;
+			if (xs->ack_pending)
+				xtcp_send_ack(sk);
+		}
+		break;
 	default:
 		err = -ENOPROTOOPT;
 	}
@@ -314,6 +324,9 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case XTCP_USER_TIMEOUT:
 		val = xs->user_timeout;
+		break;
+	case TCP_QUICKACK:
+		val = 1;	/* as TCP outside its pingpong mode (above) */
 		break;
 	default:
 		return -ENOPROTOOPT;

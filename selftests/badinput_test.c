@@ -933,6 +933,8 @@ OP(tcp_cc_null) { return set_cc(p, NULL, 4); }
 OP(tcp_cc_get) { return get_len(p, IPPROTO_TCP, TCP_CONGESTION, 100); }
 OP(tcp_cork) { return set_int(p, IPPROTO_TCP, TCP_CORK, 1); }
 OP(tcp_quickack) { return set_int(p, IPPROTO_TCP, TCP_QUICKACK, 1); }
+OP(tcp_get_quickack) { return get_int(p, IPPROTO_TCP, TCP_QUICKACK); }
+OP(tcp_quickack_optlen0) { int v = 1; return R(setsockopt(p->fd, IPPROTO_TCP, TCP_QUICKACK, &v, 0)); }
 OP(tcp_get_nodelay_len2) { return get_len(p, IPPROTO_TCP, TCP_NODELAY, 2); }
 OP(tcp_get_nodelay_len0) { return get_len(p, IPPROTO_TCP, TCP_NODELAY, 0); }
 OP(tcp_get_nodelay_len_neg) { return get_len(p, IPPROTO_TCP, TCP_NODELAY, -1); }
@@ -1289,9 +1291,10 @@ static const struct row rows[] = {
 	DIFF("tcp-cork", ST_FRESH, tcp_cork, 0, E(ENOPROTOOPT),
 	     "not implemented: XTCP corks per call with MSG_MORE only",
 	     "setsockopt(IPPROTO_TCP, TCP_CORK, 1)"),
-	DIFF("tcp-quickack", ST_FRESH, tcp_quickack, 0, E(ENOPROTOOPT),
-	     "not implemented: XTCP's delayed ACK has no user switch",
-	     "setsockopt(IPPROTO_TCP, TCP_QUICKACK, 1)"),
+	ROW("tcp-quickack", ST_FRESH, tcp_quickack, 0, "setsockopt(IPPROTO_TCP, TCP_QUICKACK, 1)"),
+	ROW("tcp-quickack-connected", ST_DATA, tcp_quickack, 0, "setsockopt(IPPROTO_TCP, TCP_QUICKACK, 1)"),
+	ROW("tcp-quickack-get", ST_CONNECTED, tcp_get_quickack, 1, "getsockopt(IPPROTO_TCP, TCP_QUICKACK)"),
+	ROW("tcp-quickack-optlen0", ST_FRESH, tcp_quickack_optlen0, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_QUICKACK, &1, 0)"),
 	ROW("tcp-get-len2", ST_FRESH, tcp_get_nodelay_len2, 2, "getsockopt(IPPROTO_TCP, TCP_NODELAY, &2): *len = 2"),
 	ROW("tcp-get-len0", ST_FRESH, tcp_get_nodelay_len0, 0, "getsockopt(IPPROTO_TCP, TCP_NODELAY, &0): *len = 0"),
 	ROW("tcp-get-len-neg", ST_FRESH, tcp_get_nodelay_len_neg, E(EINVAL), "getsockopt(IPPROTO_TCP, TCP_NODELAY, &-1)"),
