@@ -427,6 +427,13 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 				break;
 			}
 		}
+		if (copied >= target) {
+			/* Only the backlog is left to take in: do it without
+			 * letting go of the socket, or another reader could
+			 * take the next bytes and ours would not be one run. */
+			sk_flush_backlog(sk);
+			continue;
+		}
 		xtcp_cleanup_rbuf(sk, copied);
 		sk_wait_data(sk, &timeo, last);
 		continue;
