@@ -964,4 +964,82 @@ TEST_F_TIMEOUT(race, diag_dump_during_reordering, 300)
 	EXPECT_LT(10, dump.dumps);
 }
 
+struct reader {
+	struct race *r;
+	int fd, who;
+	long got;
+};
+
+static void *reader(void *p)
+{
+	struct reader *rd = p;
+	static __thread unsigned char buf[65536];
+	uint64_t s = 0x5eed + rd->who;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(rd->fd, buf, 1 + below(&s, sizeof(buf)), 0);
+		if (n <= 0) {
+			CHECK(rd->r, rd->who, "recv", n, rd->fd, NOERR);
+			break;
+		}
+		check_pattern(rd->r, rd->who, buf, n, rd->fd);
+		rd->got += n;
+	}
+	return NULL;
+}
+
+/*
+ * Three threads read one socket with plain recv() while the peer streams
+ * the counting pattern: each call's bytes must be one run of the stream
+ * (a reader that has its data never lets another in before it returns,
+ * as with TCP), and together they get every byte exactly once.
+ * Stock 64 MB, debug 16 MB.
+ */
+TEST_F_TIMEOUT(race, concurrent_readers_get_runs, 300)
+{
+	struct race *r = &self->r;
+	long total = getenv_long("XTCP_DEBUG_KERNEL", 0) == 1 ? 16 << 20 : 64 << 20;
+	struct reader rd[3];
+	pthread_t th[3];
+	long off = 0, got = 0, t0 = xt_now_ms();
+	unsigned char buf[32768];
+	int c, sfd, i;
+	size_t k;
+
+	c = xt_connect(r->b, IP_A, PORT);
+	ASSERT_LE(0, c);
+	sfd = accept_for(r, xt_getport(c, 0), 10000);
+	ASSERT_LE(0, sfd);
+	fcntl(sfd, F_SETFL, fcntl(sfd, F_GETFL) & ~O_NONBLOCK);
+	for (i = 0; i < 3; i++) {
+		rd[i] = (struct reader){ .r = r, .fd = c, .who = i + 1 };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, reader, &rd[i]));
+	}
+	while (off < total && !r->failed) {
+		size_t len = sizeof(buf);
+		ssize_t n;
+
+		if ((long)len > total - off)
+			len = total - off;
+		for (k = 0; k < len; k++)
+			buf[k] = (off + k) % PATTERN;
+		n = send(sfd, buf, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	close(sfd);
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		got += rd[i].got;
+	}
+	close(c);
+	TH_LOG("%ld bytes sent, %ld read by 3 threads (%ld + %ld + %ld) in %ld ms",
+	       off, got, rd[0].got, rd[1].got, rd[2].got, xt_now_ms() - t0);
+	ASSERT_EQ(0, r->failed) TH_LOG("%s", r->why);
+	ASSERT_EQ(total, off);
+	ASSERT_EQ(total, got);
+}
+
 TEST_HARNESS_MAIN
