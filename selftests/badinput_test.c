@@ -621,6 +621,28 @@ OP(sendto_addrlen_huge)
 
 	return R(sendto(p->fd, "x", 1, MSG_NOSIGNAL, (void *)&a, 4096));
 }
+OP(sendto_addrlen_neg)
+{
+	struct sockaddr_in a = sin_of(VOID_IP, 9);
+
+	return R(sendto(p->fd, "x", 1, MSG_NOSIGNAL, (void *)&a, -1));
+}
+/* 64 KiB of good memory, then a hole, and a length of SIZE_MAX: whatever
+ * fits is taken (> 0, normalised to 1), nothing past the hole. */
+OP(send_huge_len)
+{
+	char *m = mmap(NULL, 65536 + 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long r;
+
+	if (m == MAP_FAILED)
+		return 9000;
+	munmap(m + 65536, 4096);
+	memset(m, 'x', 65536);
+	r = R(send(p->fd, m, SIZE_MAX, MSG_DONTWAIT | MSG_NOSIGNAL));
+	munmap(m, 65536);
+	return r > 0 && r <= 65536 ? 1 : r;
+}
 OP(sendto_srv)
 {
 	struct sockaddr_in a = sin_of(LOCAL_IP, C.srv_port[fi(p->fam)]);
@@ -709,6 +731,13 @@ OP(recvfrom_len_ptr1)
 	struct sockaddr_in a;
 
 	return R(recvfrom(p->fd, buf, 10, MSG_DONTWAIT, (void *)&a, (void *)1));
+}
+OP(recvfrom_len_neg)
+{
+	struct sockaddr_in a;
+	socklen_t l = -1;
+
+	return R(recvfrom(p->fd, buf, 10, MSG_DONTWAIT, (void *)&a, &l));
 }
 OP(recvmsg_iov_ptr1)
 {
@@ -1129,6 +1158,8 @@ static const struct row rows[] = {
 	ROW("sendto-addr-connected", ST_CONNECTED, sendto_other_addr, 1, "sendto(1, another address): ignored"),
 	ROW("sendto-addr-ptr1", ST_CONNECTED, sendto_addr_ptr1, E(EFAULT), "sendto(1, (void *)1, 16)"),
 	ROW("sendto-addrlen-huge", ST_CONNECTED, sendto_addrlen_huge, E(EINVAL), "sendto(1, &sin, 4096)"),
+	ROW("sendto-addrlen-neg", ST_CONNECTED, sendto_addrlen_neg, E(EINVAL), "sendto(1, &sin, -1)"),
+	ROW("send-huge-len", ST_CONNECTED, send_huge_len, 1, "send(64 KiB then a hole, SIZE_MAX, MSG_DONTWAIT): 1 .. 65536 bytes (shown as 1)"),
 	ROW("sendto-addr-fresh", ST_FRESH, sendto_srv, E(EPIPE), "sendto(1, a listener's address)"),
 	DIFF("sendto-fastopen", ST_FRESH, sendto_fastopen, 1, E(EPIPE),
 	     "XTCP has no Fast Open: the data needs a connect() first",
@@ -1155,6 +1186,7 @@ static const struct row rows[] = {
 	ROW("recv-errqueue", ST_CONNECTED, recv_errqueue, E(EAGAIN), "recv(10, MSG_ERRQUEUE), queue empty"),
 	ROW("recvfrom-addr", ST_DATA, recvfrom_addr, 500, "recvfrom(10, &sin, &16): 5 bytes, *addrlen = 0"),
 	ROW("recvfrom-addrlen-ptr1", ST_DATA, recvfrom_len_ptr1, E(EFAULT), "recvfrom(10, &sin, (void *)1)"),
+	ROW("recvfrom-addrlen-neg", ST_DATA, recvfrom_len_neg, E(EINVAL), "recvfrom(10, &sin, &-1)"),
 	ROW("recvmsg-iov-ptr1", ST_DATA, recvmsg_iov_ptr1, E(EFAULT), "recvmsg(msg_iov (void *)1)"),
 	ROW("recv-shut-rd", ST_SHUT_RD, recv_10, 0, "recv(10, MSG_DONTWAIT)"),
 	ROW("recv-close-wait", ST_CLOSE_WAIT, recv_10, 0, "recv(10, MSG_DONTWAIT)"),
