@@ -22,8 +22,8 @@
 # shell, and reaches the initial namespace through nsenter -t 1 -n.
 #
 # Scale: the same in every tier (about 200 writes and a dozen privilege
-# changes); about 60 s on the stock kernel under TCG, mostly the execs of
-# setpriv, unshare and nsenter.
+# changes); about 60 s on the stock kernel under TCG: half the writes, half
+# the execs of setpriv, unshare and nsenter.
 if [ -z "${XTCP_BADINPUT_NETNS:-}" ] && command -v unshare >/dev/null; then
 	XTCP_BADINPUT_NETNS=1 exec unshare -n bash "$0" "$@"
 fi
