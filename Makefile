@@ -99,3 +99,43 @@ fuzz: deps
 _fuzz: module tools selftests
 	@KVER=$(KVER) XTCP_TEST_TIMEOUT=$(FUZZ_LIMIT) VM_TIMEOUT=$$(( $(FUZZ_LIMIT) + 300 )) \
 		$(RUNVM) 'XTCP_FUZZ_N=$(FUZZ_N) XTCP_FUZZ_SEED=$(SEED) selftests/vm/run-tests.sh fuzz_test.sh'
+
+# ---------------------------------------------------------------------------
+# The debug-kernel tier (docs/testing.md): Debian's linux-source-6.1 built
+# once with KASAN, UBSAN, lockdep, kmemleak, KFENCE, ... into
+# build/debug-kernel/ (config fragment: selftests/vm/debug.config).
+#   make debug-kernel         build it (scripts/debug-kernel.sh; cached, only
+#                             rebuilt when the fragment or linux-source changes)
+#   make module-debug         build/module-debug/xtcp.ko, built against it
+#   make check-debug          every selftest on it, kmemleak after the suite
+#   make vm-debug [CMD='...'] the test VM on it (panic_on_warn=1)
+# ---------------------------------------------------------------------------
+DEBUG_KDIR   := $(B)/debug-kernel/linux
+MODDIR_DEBUG := $(B)/module-debug
+
+.PHONY: debug-kernel module-debug check-debug vm-debug _debug-kernel _check-debug _vm-debug
+debug-kernel: deps
+	@$(MAKE) --no-print-directory _debug-kernel
+_debug-kernel:
+	@$(TOP)/scripts/debug-kernel.sh
+
+# The kernel first (a no-op when it is up to date): its stamp changes when
+# it is rebuilt, and so the module is rebuilt against it.
+module-debug: _debug-kernel
+	@$(MAKE) --no-print-directory $(MODDIR_DEBUG)/xtcp.ko
+$(MODDIR_DEBUG)/xtcp.ko: $(KMOD_SRCS) $(TOP)/Kbuild $(wildcard $(TOP)/uapi/linux/*.h) $(B)/debug-kernel/stamp
+	@mkdir -p $(MODDIR_DEBUG)/kmod
+	@ln -sf $(TOP)/Kbuild $(MODDIR_DEBUG)/Kbuild
+	@find $(MODDIR_DEBUG)/kmod -xtype l -delete
+	@for f in $(KMOD_SRCS); do ln -sf $$f $(MODDIR_DEBUG)/kmod/; done
+	$(MAKE) -C $(DEBUG_KDIR) M=$(MODDIR_DEBUG) XTCP_TOP=$(TOP) modules
+
+check-debug: deps
+	@$(MAKE) --no-print-directory _check-debug
+_check-debug:
+	@MAKE=$(MAKE) $(TOP)/scripts/check-debug.sh
+
+vm-debug: deps
+	@$(MAKE) --no-print-directory _vm-debug
+_vm-debug: module-debug tools selftests
+	@CMD=$(VMCMD) $(TOP)/selftests/vm/debug-env.sh $(RUNVM)

@@ -15,8 +15,8 @@
 # selftests/vm/debug.config, make olddefconfig, then scripts/kconfig-verify.sh
 # fails the build if any option of the fragment was dropped.
 #
-# Rebuilt only when the fragment, the linux-source package version or this
-# recipe changes (the stamp holds their hash); a config change rebuilds
+# Rebuilt only when the fragment's options, the linux-source package version
+# or this recipe change (the stamp holds their hash); a config change rebuilds
 # incrementally, a new source version unpacks a fresh tree.
 #
 # Environment: JOBS=2 (make -j), NICE=10 (its niceness), LINUX_SOURCE_TAR=path,
@@ -53,7 +53,9 @@ flock 9	# one build at a time
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
 [ -n "$srcver" ] && [ "$TAR" = /usr/src/linux-source-6.1.tar.xz ] ||
 	srcver="$(stat -c '%s %Y' "$TAR") $TAR"
-key=$({ echo "recipe $RECIPE"; echo "source $srcver"; cat "$FRAG"; } | sha256sum | cut -d' ' -f1)
+# Only the fragment's option lines count: editing a comment rebuilds nothing.
+key=$({ echo "recipe $RECIPE"; echo "source $srcver"; grep -E '^(CONFIG_|# CONFIG_)' "$FRAG"; } |
+	sha256sum | cut -d' ' -f1)
 
 if [ "$force" = 0 ] && [ -f "$DK/stamp" ] && [ "$(cat "$DK/stamp")" = "$key" ] &&
    [ -f "$DK/bzImage" ] && [ -f "$TREE/Module.symvers" ]; then

@@ -34,7 +34,7 @@ start)
 	echo "xtcp-debug: kmemleak: boot-time suspects forgotten ($(($(date +%s) - t0)) s)"
 	;;
 end)
-	mod=${2:-xtcp}
+	mod=${2:-xtcp} what=
 	if [ "$mod" != - ] && [ -d "/sys/module/$mod" ]; then
 		t0=$(date +%s) left=
 		while :; do
@@ -49,6 +49,7 @@ end)
 			cat /proc/net/xtcp/snmp 2>/dev/null | head -n 4
 		elif out=$(rmmod "$mod" 2>&1); then
 			ok "$mod.ko unloads after the suite (refcount 0 after $(($(date +%s) - t0)) s)"
+			what=" and rmmod $mod"
 		else
 			notok "$mod.ko unloads after the suite: rmmod: $out"
 		fi
@@ -59,7 +60,7 @@ end)
 	report=$(cat "$KL")
 	n=$(grep -c '^unreferenced object' <<<"$report")
 	if [ "$n" = 0 ]; then
-		ok "kmemleak: no leak suspected after the suite${mod:+ and rmmod $mod}"
+		ok "kmemleak: no leak suspected after the suite$what"
 	else
 		echo "$report" | head -n 400
 		notok "kmemleak: $n unreferenced object(s) after the suite (report above)"

@@ -1,0 +1,199 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-debug (after make deps): the debug-kernel tier (docs/testing.md).
+# Builds the debug kernel once (scripts/debug-kernel.sh: KASAN, UBSAN,
+# lockdep, kmemleak, KFENCE, DEBUG_LIST, ODEBUG, hung task and soft lockup
+# detectors; cached in build/debug-kernel/), xtcp.ko against it
+# (build/module-debug/), proves the detectors report, then runs EVERY
+# selftest in one boot of it with panic_on_warn=1, unloads the module and
+# asks kmemleak. Closes like make check with:  N passed, N failed
+#
+# Counted: each selftest case (TAP from the guest), the module's unload and
+# kmemleak's verdict after the suite, the host-side checks (kernel config,
+# splat patterns), the two detector proof boots and "the kernel log of the
+# suite's boot is clean" (any KASAN/UBSAN/KFENCE/lockdep/kmemleak report,
+# WARN, BUG, hung task or soft lockup fails it, printed in full).
+#
+# Environment: VM_TIMEOUT (whole suite boot, default 5400 s),
+# XTCP_TEST_TIMEOUT (per test program, default 900 s), JOBS (kernel make -j).
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=$TOP/build
+MAKE=${MAKE:-make}
+RUNVM=$TOP/selftests/vm/run-vm.sh
+SCAN=$TOP/selftests/vm/scan-splats.sh
+DK=$B/debug-kernel
+
+passed=0 failed=0 skipped=0
+failures=() skips=() times=()
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "not ok - $1"; }
+t0=$(date +%s)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+since() { echo $(($(date +%s) - $1)); }
+
+summary() {
+	echo
+	for x in "${times[@]+"${times[@]}"}"; do echo "time: $x"; done
+	for x in "${skips[@]+"${skips[@]}"}"; do echo "skipped: $x"; done
+	for x in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $x"; done
+	echo "make check-debug took $(since "$t0") s"
+	if [ "$skipped" -gt 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+	[ "$failed" = 0 ]
+	exit
+}
+
+echo "=== build: the debug kernel (build/debug-kernel/, once; fragment selftests/vm/debug.config)"
+t=$(date +%s)
+if "$TOP/scripts/debug-kernel.sh"; then
+	pass "the debug kernel is built and has every option of selftests/vm/debug.config"
+	times+=("debug kernel (build or cache check): $(since "$t") s")
+else
+	fail "the debug kernel did not build, or its config lacks options of selftests/vm/debug.config (see above)"
+	summary
+fi
+. "$TOP/selftests/vm/debug-env.sh"
+export VM_TIMEOUT=${VM_TIMEOUT:-5400}
+export XTCP_TEST_TIMEOUT=${XTCP_TEST_TIMEOUT:-900}
+
+echo "=== build: xtcp.ko against the debug kernel ($XTCP_KO), tools, selftests"
+if ! $MAKE --no-print-directory -C "$TOP" module-debug tools selftests; then
+	fail "build: the debug module, the tools or the selftests did not build (see above)"
+	summary
+fi
+
+echo "=== host: the splat scanner knows the debug kernel's reports"
+samples=(
+	'[   12.345678] BUG: KASAN: slab-out-of-bounds in xtcp_rcv+0x10/0x20 [xtcp]'
+	'[   12.345678] UBSAN: array-index-out-of-bounds in kmod/input.c:12:3'
+	'[   12.345678] BUG: KFENCE: use-after-free read in xtcp_close+0x1/0x2 [xtcp]'
+	'[   12.345678] WARNING: possible circular locking dependency detected'
+	'[   12.345678] WARNING: inconsistent lock state'
+	'[   12.345678] WARNING: possible recursive locking detected'
+	'[   12.345678] WARNING: suspicious RCU usage'
+	'[   12.345678] BUG: sleeping function called from invalid context at net/core/sock.c:3442'
+	'[   12.345678] BUG: scheduling while atomic: xtcpcat/123/0x00000002'
+	'[   12.345678] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'
+	'unreferenced object 0xffff888012345678 (size 64):'
+	'[   12.345678] ODEBUG: free active (active state 0) object: ffff888012345678 object type: timer_list hint: xtcp_rto+0x0/0x10 [xtcp]'
+	'[   12.345678] list_add corruption. prev->next should be next (ffff888012345678), but was 0000000000000000.'
+	'[   12.345678] kernel BUG at net/core/skbuff.c:123!'
+	'[  245.000000] INFO: task xtcpcat:123 blocked for more than 120 seconds.'
+	'[   50.000000] watchdog: BUG: soft lockup - CPU#1 stuck for 44s! [xtcpperf:321]'
+	'[   12.345678] unregister_netdevice: waiting for va to become free. Usage count = 2'
+)
+missed=()
+for s in "${samples[@]}"; do
+	printf '[    0.000000] Linux version 6.1.0\n%s\r\n[    1.000000] after\n' "$s" >"$tmp/log"
+	out=$("$SCAN" "$tmp/log" 2>&1) && missed+=("$s")
+	grep -qF -- "${s#*] }" <<<"$out" || missed+=("not printed: $s")
+done
+if [ ${#missed[@]} = 0 ]; then
+	pass "scan-splats.sh flags each of ${#samples[@]} sample debug-kernel reports and prints the line"
+else
+	fail "scan-splats.sh missed: ${missed[*]}"
+fi
+printf '%s\n' '[    0.000000] Linux version 6.1.192-xtcp-debug' \
+	'[    0.000000] kmemleak: Kernel memory leak detector initialized (mem pool available: 39000)' \
+	'[    0.000000] kasan: KernelAddressSanitizer initialized (generic)' \
+	'[    0.100000] kfence: initialized - using 2097152 bytes for 255 objects at 0x(____ptrval____)-0x(____ptrval____)' \
+	'[    0.200000]  Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar' \
+	'[    4.758989] xtcp: loaded, family 23' '[    5.0] xtcp-vm: done, status 0' >"$tmp/clean"
+if "$SCAN" "$tmp/clean" >"$tmp/out" 2>&1; then
+	pass "scan-splats.sh passes a clean debug-kernel boot log (detector start-up lines)"
+else
+	cat "$tmp/out"
+	fail "scan-splats.sh flags a clean debug-kernel boot log"
+fi
+
+echo "=== host: kconfig-verify.sh fails when an option of a fragment was dropped"
+printf '%s\n' 'CONFIG_KASAN=y' 'CONFIG_XTCP_NO_SUCH_OPTION=y' '# CONFIG_DEBUG_KMEMLEAK is not set' >"$tmp/frag"
+if "$TOP/scripts/kconfig-verify.sh" "$tmp/frag" "$DK/config" >"$tmp/out" 2>&1; then
+	fail "kconfig-verify.sh accepted a fragment that the config does not satisfy"
+elif grep -q 'CONFIG_XTCP_NO_SUCH_OPTION' "$tmp/out" && grep -q 'CONFIG_DEBUG_KMEMLEAK' "$tmp/out" &&
+     ! grep -q 'CONFIG_KASAN:' "$tmp/out"; then
+	pass "kconfig-verify.sh names a dropped option and a wrongly set one, and only those"
+else
+	cat "$tmp/out"
+	fail "kconfig-verify.sh did not name exactly the two bad options (output above)"
+fi
+
+# The detectors must really report in this kernel, and this runner must fail
+# the run on their reports: one boot each with a kernel test module.
+echo "=== VM: KASAN reports a bad access and panic_on_warn stops the guest (kasan_test_module.ko)"
+t=$(date +%s) rc=0
+XTCP_NOLOAD=1 VM_TIMEOUT=600 "$RUNVM" "insmod $DK/linux/mm/kasan/kasan_test_module.ko; echo 'insmod returned'" \
+	>"$tmp/kasan" 2>&1 </dev/null || rc=$?
+tr -d '\r' <"$tmp/kasan" | grep -vE '^  \| ' | tail -n 12 | sed 's/^/  | /'
+if [ "$rc" != 0 ] && grep -q 'FAILED: kernel log shows a splat' "$tmp/kasan" &&
+   grep -qE 'line [0-9]+:.*BUG: KASAN' "$tmp/kasan"; then
+	pass "a KASAN report in the guest fails the run (exit $rc) and its BUG: KASAN line is printed"
+else
+	tr -d '\r' <"$tmp/kasan" | tail -n 40 | sed 's/^/  | /'
+	fail "the KASAN proof boot was not reported as a KASAN failure (exit $rc; output above)"
+fi
+times+=("KASAN proof boot: $(since "$t") s")
+
+echo "=== VM: kmemleak reports leaked objects (kmemleak-test.ko)"
+t=$(date +%s) rc=0
+XTCP_NOLOAD=1 VM_TIMEOUT=600 "$RUNVM" "selftests/vm/kmemleak-check.sh start &&
+	insmod $DK/linux/samples/kmemleak/kmemleak-test.ko && rmmod kmemleak_test &&
+	selftests/vm/kmemleak-check.sh end -" >"$tmp/leak" 2>&1 </dev/null || rc=$?
+tr -d '\r' <"$tmp/leak" | grep -E 'xtcp-debug|^unreferenced object|FAILED' | head -n 8 | sed 's/^/  | /'
+if [ "$rc" != 0 ] && grep -q 'xtcp-debug: not ok - kmemleak: [0-9]* unreferenced' "$tmp/leak" &&
+   grep -q '^unreferenced object' "$tmp/leak"; then
+	pass "kmemleak's leak report after a module leaked fails the run (exit $rc) and is printed"
+else
+	tr -d '\r' <"$tmp/leak" | tail -n 40 | sed 's/^/  | /'
+	fail "the kmemleak proof boot did not report the leaked objects (exit $rc; output above)"
+fi
+times+=("kmemleak proof boot: $(since "$t") s")
+
+echo "=== VM: every selftest on the debug kernel ($KVER; one boot, XTCP_DEBUG_KERNEL=1," \
+	"panic_on_warn=1, XTCP_TEST_TIMEOUT=${XTCP_TEST_TIMEOUT}s, VM_TIMEOUT=${VM_TIMEOUT}s)"
+t=$(date +%s) rc=0
+"$RUNVM" "selftests/vm/kmemleak-check.sh start; selftests/vm/run-tests.sh; r=\$?;
+	selftests/vm/kmemleak-check.sh end xtcp || r=1; exit \$r" 2>&1 </dev/null | tee "$tmp/tests"
+rc=${PIPESTATUS[0]}
+times+=("the suite's boot: $(since "$t") s")
+tr -d '\r' <"$tmp/tests" >"$tmp/tests.txt"
+totals=$(sed -n 's/^xtcp-selftests: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' "$tmp/tests.txt" | tail -n1)
+if [ -z "$totals" ]; then
+	fail "the selftests did not run to the end (VM exit $rc; a panic_on_warn stop? see the report below and build/vm/console.log)"
+	gf=0
+else
+	read -r gp gf gs <<<"$totals"
+	passed=$((passed + gp)) failed=$((failed + gf)) skipped=$((skipped + gs))
+	while IFS= read -r l; do failures+=("$l"); done < <(sed -n 's/^# FAILED //p' "$tmp/tests.txt")
+	while IFS= read -r l; do skips+=("$l"); done < <(sed -n 's/^# SKIPPED //p' "$tmp/tests.txt")
+fi
+while IFS= read -r l; do times+=("$l"); done < <(sed -nE 's/^(ok|not ok) [0-9]+ selftests: xtcp: ([^ ]+) # .*\(([0-9]+s)\)$/test \2: \3/p' "$tmp/tests.txt")
+kl=0
+while IFS= read -r l; do
+	kl=$((kl + 1))
+	case "$l" in
+	"ok - "*)     pass "${l#ok - }" ;;
+	"not ok - "*) fail "${l#not ok - }" ;;
+	esac
+done < <(sed -n 's/^xtcp-debug: \(\(not \)\{0,1\}ok - .*\)$/\1/p' "$tmp/tests.txt")
+if [ -n "$totals" ] && [ "$kl" -lt 2 ]; then
+	fail "the module unload and kmemleak checks after the suite did not report (see above)"
+fi
+if SCAN_REPORT=120 "$SCAN" "$B/vm/console.log" >"$tmp/scan" 2>&1; then
+	if [ -n "$totals" ] && [ "$rc" != 0 ] && [ "$gf" = 0 ] && [ "$kl" -ge 2 ] &&
+	   ! grep -q 'xtcp-debug: not ok' "$tmp/tests.txt"; then
+		fail "the suite's VM run failed (exit $rc) although no check failed: see the runner's message above"
+	else
+		pass "the kernel log of the suite's boot is clean: no KASAN/UBSAN/KFENCE/lockdep/kmemleak report, WARN, BUG, hung task or soft lockup"
+	fi
+else
+	cat "$tmp/scan"
+	fail "the kernel log of the suite's boot shows a splat (report above; build/vm/console.log)"
+fi
+summary
