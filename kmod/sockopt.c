@@ -158,6 +158,16 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		else
 			xs->user_timeout = val;
 		break;
+	case TCP_CORK:
+		/* MSG_MORE on every send until cleared; clearing sends what
+		 * waits (Nagle permitting), as TCP. The cork timeout that
+		 * bounds MSG_MORE (timers.c) bounds this too, like TCP's
+		 * 200 ms. */
+		xs->user_cork = !!val;
+		xs->corked = xs->user_cork;
+		if (!val)
+			xtcp_push(sk);
+		break;
 	case TCP_QUICKACK:
 		/* An ACK owed goes now and the next segment is acknowledged at
 		 * once. XTCP has no mode that delays every ACK (TCP's
@@ -324,6 +334,9 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case XTCP_USER_TIMEOUT:
 		val = xs->user_timeout;
+		break;
+	case TCP_CORK:
+		val = xs->user_cork;
 		break;
 	case TCP_QUICKACK:
 		val = 1;	/* as TCP outside its pingpong mode (above) */

@@ -294,7 +294,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (err)
 			goto do_error;
 	}
-	xs->corked = !!(flags & MSG_MORE);
+	xs->corked = (flags & MSG_MORE) || xs->user_cork;
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb;

@@ -139,6 +139,7 @@ struct xtcp_sock {
 	u8			ca_state;
 	u8			sack_ok:1,	/* both ends sent SACK-permitted */
 				corked:1,	/* MSG_MORE: hold a partial segment */
+				user_cork:1,	/* TCP_CORK: as MSG_MORE on every send */
 				ack_pending:1,	/* data received, ACK owed */
 				quickack:1,	/* next ACK at once (a hole was filled) */
 				tlp_armed:1,	/* rtx_timer is a tail loss probe */

@@ -961,6 +961,33 @@ OP(tcp_cc_optlen0) { return set_cc(p, "reno", 0); }
 OP(tcp_cc_null) { return set_cc(p, NULL, 4); }
 OP(tcp_cc_get) { return get_len(p, IPPROTO_TCP, TCP_CONGESTION, 100); }
 OP(tcp_cork) { return set_int(p, IPPROTO_TCP, TCP_CORK, 1); }
+OP(tcp_cork_get) { long r = tcp_cork(p); return r ? r : get_int(p, IPPROTO_TCP, TCP_CORK); }
+OP(tcp_cork_optlen0) { int v = 1; return R(setsockopt(p->fd, IPPROTO_TCP, TCP_CORK, &v, 0)); }
+/* Corked, 10 bytes, uncorked: the peer gets the 10 bytes. */
+OP(tcp_cork_uncork)
+{
+	long r = tcp_cork(p);
+
+	if (r)
+		return r;
+	if (send(p->fd, "0123456789", 10, MSG_NOSIGNAL) != 10)
+		return 9001;
+	r = set_int(p, IPPROTO_TCP, TCP_CORK, 0);
+	if (r)
+		return r;
+	if (!(wait_ev(p->peer, POLLIN, 10000) & POLLIN))
+		return 9002;
+	for (long got = 0, end = now_ms() + 10000; now_ms() < end;) {
+		long n = recv(p->peer, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+
+		if (n > 0)
+			got += n;
+		if (got >= 10)
+			return got == 10 && !memcmp(buf, "0123456789", 10) ? 10 : 9003;
+		usleep(2000);
+	}
+	return 9004;
+}
 OP(tcp_quickack) { return set_int(p, IPPROTO_TCP, TCP_QUICKACK, 1); }
 OP(tcp_get_quickack) { return get_int(p, IPPROTO_TCP, TCP_QUICKACK); }
 OP(tcp_quickack_optlen0) { int v = 1; return R(setsockopt(p->fd, IPPROTO_TCP, TCP_QUICKACK, &v, 0)); }
@@ -1320,9 +1347,10 @@ static const struct row rows[] = {
 	ROW("tcp-congestion-optlen0", ST_FRESH, tcp_cc_optlen0, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\", 0)"),
 	ROW("tcp-congestion-null", ST_FRESH, tcp_cc_null, E(EFAULT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, NULL, 4)"),
 	ROW("tcp-congestion-get", ST_CONNECTED, tcp_cc_get, 16, "getsockopt(IPPROTO_TCP, TCP_CONGESTION, &100): *len = 16"),
-	DIFF("tcp-cork", ST_FRESH, tcp_cork, 0, E(ENOPROTOOPT),
-	     "not implemented: XTCP corks per call with MSG_MORE only",
-	     "setsockopt(IPPROTO_TCP, TCP_CORK, 1)"),
+	ROW("tcp-cork", ST_FRESH, tcp_cork, 0, "setsockopt(IPPROTO_TCP, TCP_CORK, 1)"),
+	ROW("tcp-cork-get", ST_FRESH, tcp_cork_get, 1, "TCP_CORK 1, then getsockopt"),
+	ROW("tcp-cork-optlen0", ST_FRESH, tcp_cork_optlen0, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_CORK, &1, 0)"),
+	ROW("tcp-cork-uncork", ST_CONNECTED, tcp_cork_uncork, 10, "TCP_CORK 1, send(10), TCP_CORK 0: the peer reads the 10 bytes"),
 	ROW("tcp-quickack", ST_FRESH, tcp_quickack, 0, "setsockopt(IPPROTO_TCP, TCP_QUICKACK, 1)"),
 	ROW("tcp-quickack-connected", ST_DATA, tcp_quickack, 0, "setsockopt(IPPROTO_TCP, TCP_QUICKACK, 1)"),
 	ROW("tcp-quickack-get", ST_CONNECTED, tcp_get_quickack, 1, "getsockopt(IPPROTO_TCP, TCP_QUICKACK)"),
