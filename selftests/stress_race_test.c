@@ -61,6 +61,8 @@ static const char *const kind_names[] = { "pair", "connecting", "listener" };
 struct race {
 	char a[32], b[32];
 	int lfd;			/* the main listener, in a */
+	int b_fd;			/* namespace b */
+	int in_b;			/* the main thread is in b */
 	/* per round, written by main before the start barrier */
 	int kind;
 	int fd[NWORK];
@@ -579,7 +581,16 @@ static int accept_for(struct race *r, int cport, long ms)
 
 static int client_socket(struct race *r)
 {
-	int fd = xt_xsock(r->b);
+	int fd;
+
+	/* The main thread lives in b (a setns() per socket costs more than
+	 * the socket on the debug kernel). */
+	if (!r->in_b) {
+		if (setns(r->b_fd, CLONE_NEWNET))
+			return -1;
+		r->in_b = 1;
+	}
+	fd = socket(AF_XTCP, SOCK_STREAM, 0);
 
 	if (fd >= 0)
 		set_timeouts(fd, 1);
@@ -653,6 +664,8 @@ static void round_connecting(struct race *r, uint64_t *s)
 static void round_listener(struct race *r, uint64_t *s)
 {
 	int l = xt_listen(r->a, IP_A, PORT_L2, below(s, 3), 1), cl[4], i;
+
+	r->in_b = 0;	/* xt_listen() went back to the first namespace */
 	int n = 1 + below(s, 4);
 
 	if (l < 0) {
@@ -765,6 +778,13 @@ static void *dumper(void *p)
 	return NULL;
 }
 
+/* XTCP_STRESS_ONLY=name runs only that test (a manual aid). */
+#define ONLY(name) do {							\
+	const char *_o = getenv("XTCP_STRESS_ONLY");			\
+	if (_o && *_o && strcmp(_o, name))				\
+		SKIP(return, "XTCP_STRESS_ONLY=%s", _o);		\
+} while (0)
+
 static long getenv_long(const char *name, long dflt)
 {
 	const char *v = getenv(name);
@@ -809,6 +829,7 @@ FIXTURE(race)
 FIXTURE_SETUP(race)
 {
 	struct race *r = &self->r;
+	char path[96];
 
 	signal(SIGPIPE, SIG_IGN);
 	self->refs0 = xt_module_refs();
@@ -826,6 +847,9 @@ FIXTURE_SETUP(race)
 	ASSERT_EQ(0, xt_sysctl(r->a, "synack_retries", "2"));
 	ASSERT_EQ(0, xt_sysctl(r->a, "rto_min_ms", "50"));
 	ASSERT_EQ(0, xt_sysctl(r->b, "rto_min_ms", "50"));
+	snprintf(path, sizeof(path), "/run/netns/%s", r->b);
+	r->b_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, r->b_fd);
 	r->lfd = xt_listen(r->a, IP_A, PORT, 64, 1);
 	ASSERT_LE(0, r->lfd);
 	pthread_barrier_init(&r->start, NULL, NWORK + 1);
@@ -843,9 +867,15 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 	struct race *r = &self->r;
 	bool debug = getenv_long("XTCP_DEBUG_KERNEL", 0) == 1;
 	long rounds = getenv_long("XTCP_STRESS_ROUNDS", debug ? 10000 : 2000);
+	/* A loaded host must not turn the test into a timeout of the
+	 * runner (900 s per program in the debug tier, 300 s stock). */
+	long budget_s = getenv_long("XTCP_STRESS_BUDGET_S", debug ? 780 : 200);
+	bool budget_hit = false;
 	uint64_t seed = getenv_long("XTCP_STRESS_SEED", 0), s;
 	long kinds[3] = { 0 }, t0, t1, deadline;
 	struct dumper dump = { 0 };
+
+	ONLY("shared_socket_calls");
 	char left[2048];
 	int i, refs, na, nb;
 
@@ -859,15 +889,21 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 		ASSERT_EQ(0, pthread_create(&self->th[i], NULL, worker, &self->wa[i]));
 	}
 
-	/* Connection dumps of both namespaces all along (every 5 ms). */
+	/* Connection dumps of both namespaces all along, with a pause that
+	 * leaves most of the CPU to the races (20 ms, 200 ms on the debug
+	 * kernel where a dump is slow). */
 	dump.ns[0] = r->a;
 	dump.ns[1] = r->b;
-	dump.pause_ms = 5;
+	dump.pause_ms = debug ? 200 : 20;
 	ASSERT_EQ(0, pthread_create(&dump.th, NULL, dumper, &dump));
 
 	s = seed;
 	t0 = xt_now_ms();
 	for (r->round = 0; r->round < (unsigned long)rounds && !r->failed; r->round++) {
+		if (xt_now_ms() - t0 > budget_s * 1000) {
+			budget_hit = true;
+			break;
+		}
 		int k = below(&s, 10);
 
 		r->kind = k < 6 ? ROUND_PAIR : k < 8 ? ROUND_CONNECTING : ROUND_LISTENER;
@@ -886,6 +922,8 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 			TH_LOG("%lu rounds, %ld ms", r->round, xt_now_ms() - t0);
 	}
 	t1 = xt_now_ms();
+	xt_leave();
+	r->in_b = 0;
 	r->stop = 1;
 	pthread_barrier_wait(&r->start);
 	for (i = 0; i < NWORK; i++)
@@ -903,7 +941,13 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 	       atomic_load(&r->accepted));
 	ASSERT_EQ(0, r->failed) TH_LOG("%s (seed %llu)", r->why,
 				       (unsigned long long)seed);
-	ASSERT_EQ((unsigned long)rounds, r->round);
+	if (budget_hit)
+		TH_LOG("STOPPED BY THE TIME BUDGET: %lu of %ld rounds in %ld s (XTCP_STRESS_BUDGET_S); the host is too slow or too busy for the full count",
+		       r->round, rounds, budget_s);
+	else
+		ASSERT_EQ((unsigned long)rounds, r->round);
+	/* Even a starved run must have raced for real. */
+	ASSERT_LE(rounds < 200 ? rounds : 200, (long)r->round);
 
 	/* Everything but the main listener goes away by itself. */
 	deadline = xt_now_ms() + 60000;
@@ -949,6 +993,7 @@ TEST_F_TIMEOUT(race, diag_dump_during_reordering, 300)
 	char why[600] = "";
 	int rc;
 
+	ONLY("diag_dump_during_reordering");
 	ASSERT_EQ(0, xt_netem(r->a, "va", "delay 2ms reorder 30% 50% loss 0.5%"));
 	ASSERT_EQ(0, xt_netem(r->b, "vb", "delay 2ms reorder 30% 50% loss 0.5%"));
 	ASSERT_EQ(0, pthread_create(&dump.th, NULL, dumper, &dump));
@@ -1007,6 +1052,7 @@ TEST_F_TIMEOUT(race, concurrent_readers_get_runs, 300)
 	int c, sfd, i;
 	size_t k;
 
+	ONLY("concurrent_readers_get_runs");
 	c = xt_connect(r->b, IP_A, PORT);
 	ASSERT_LE(0, c);
 	sfd = accept_for(r, xt_getport(c, 0), 10000);
