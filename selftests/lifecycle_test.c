@@ -8,6 +8,7 @@
  */
 #include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "harness_scale.h"
 
 FIXTURE(net)
 {

@@ -8,6 +8,8 @@
 #ifndef XTCP_NET_FIXTURE_H
 #define XTCP_NET_FIXTURE_H
 
+#include "harness_scale.h"	/* longer harness time limits on the debug kernel */
+
 FIXTURE(net)
 {
 	char a[32], b[32];
