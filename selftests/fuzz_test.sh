@@ -22,9 +22,12 @@
 # Splats are the runner's business (any WARN/BUG/KASAN fails the boot), and
 # kmemleak's in the debug tier (kmemleak-check.sh).
 #
-# Scale: 200000 segments on the stock kernel, 1000000 with
-# XTCP_DEBUG_KERNEL=1; XTCP_FUZZ_N overrides (make fuzz N=...), and
-# XTCP_FUZZ_SEED replays a run's mutations (the seed is always printed).
+# Scale: 200000 segments on the stock kernel (all of them must be sent).
+# With XTCP_DEBUG_KERNEL=1: 1000000, but no new round starts after 480 s
+# (XTCP_FUZZ_BUDGET): the debug kernel under TCG on a loaded 2-core host
+# managed only 130-180 segments/s, so the count actually sent is what the
+# result line states. XTCP_FUZZ_N overrides the count (make fuzz N=...),
+# and XTCP_FUZZ_SEED replays a run's mutations (the seed is always printed).
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 require_root
 require_module xtcp
@@ -33,12 +36,13 @@ modprobe tun 2>/dev/null || true
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun (CONFIG_TUN)"
 
 if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
-	N=${XTCP_FUZZ_N:-1000000} deadline=300
+	N=${XTCP_FUZZ_N:-1000000} deadline=300 budget=${XTCP_FUZZ_BUDGET:-480}
 else
-	N=${XTCP_FUZZ_N:-200000} deadline=120
+	N=${XTCP_FUZZ_N:-200000} deadline=120 budget=${XTCP_FUZZ_BUDGET:-}
 fi
-seed_arg=()
-[ -n "${XTCP_FUZZ_SEED:-}" ] && seed_arg=(-s "$XTCP_FUZZ_SEED")
+fuzz_args=()
+[ -n "${XTCP_FUZZ_SEED:-}" ] && fuzz_args=(-s "$XTCP_FUZZ_SEED")
+[ -n "$budget" ] && fuzz_args+=(-t "$budget")
 
 W=$(mktemp -d)
 on_exit "rm -rf $W"
@@ -94,10 +98,11 @@ on_exit "kill $!"
 
 rc=0
 t0=$(date +%s)
-in_xa fuzz -q -n "$N" "${seed_arg[@]}" >"$W/fuzz.out" 2>&1 || rc=$?
+in_xa fuzz -q -n "$N" "${fuzz_args[@]}" >"$W/fuzz.out" 2>&1 || rc=$?
 touch "$W/stop"
 diag "$(cat "$W/fuzz.out")" "fuzzer: $(($(date +%s) - t0)) s"
-check_eq "fuzzer: $N segments at every kind of endpoint, every drop counted (exit status)" 0 "$rc"
+sent=$(sed -n 's/^fuzz: \([0-9]*\) segments in .*/\1/p' "$W/fuzz.out")
+check_eq "fuzzer: ${sent:-?} of $N segments at every kind of endpoint, every drop counted (exit status)" 0 "$rc"
 
 wait $legit_pid
 diag "the last transfer ended after $(($(date +%s) - t0)) s"
@@ -146,7 +151,7 @@ check_eq "module reference count back to $refcnt0 once the namespaces are gone" 
 # connections closed before leave TIME-WAIT entries that live 10 minutes
 # here, so only the namespace's exit can free them in time; orphans end
 # by orphan_retries and fin_timeout_ms.
-XF=xfz$$
+XF=xfz$$ t1=$(date +%s)
 $IP netns add $XF || bail_out "ip netns add $XF"
 on_exit "$IP netns del $XF"
 $IP -n $XF link set lo up
@@ -184,6 +189,7 @@ while [ $SECONDS -lt $end ]; do
 	[ "$refcnt" = "$refcnt0" ] && break
 	sleep 0.5
 done
+diag "teardown while busy: $(($(date +%s) - t1)) s"
 if [ "$busy" -ge 20 ] && [ "$tw" -ge 5 ]; then
 	check_eq "namespace deleted under load ($busy entries, $tw TIME-WAIT of 10 min): module reference count back to $refcnt0" "$refcnt0" "$refcnt"
 else

@@ -5,7 +5,7 @@
  * at every kind of endpoint, then checks that the module's error counters
  * account for every malformed segment.
  *
- *   fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-q]
+ *   fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-t SECONDS] [-U] [-q]
  *
  * The tun device "xfz0" gets 10.0.9.1/24; the peers are 10.0.9.2 .. .201.
  * What the fuzzer writes into tun reaches XTCP as if from a wire, and the
@@ -1217,7 +1217,7 @@ static void listener_open(void)
  * stops it (user_run = 0, then waits for user_idle) before it closes the
  * round's sockets.
  */
-static int user_run, user_idle = 1, user_quit;
+static int user_run, user_idle = 1, user_quit, no_user;
 static int user_fds[MAX_EPS + 1], user_nfds;
 static long user_ops, user_accepts;
 static uint64_t user_rng;
@@ -1326,7 +1326,8 @@ static void user_start(void)
 			if (eps[i].kind != EP_STREAM)
 				user_fds[user_nfds++] = eps[i].fd;
 	user_fds[user_nfds++] = listen_fd;
-	__atomic_store_n(&user_run, 1, __ATOMIC_SEQ_CST);
+	if (!no_user)
+		__atomic_store_n(&user_run, 1, __ATOMIC_SEQ_CST);
 }
 
 static void user_stop(void)
@@ -1338,7 +1339,9 @@ static void user_stop(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-T STEP_TIMEOUT] [-q]\n");
+	fprintf(stderr, "usage: fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-T STEP_TIMEOUT] [-t SECONDS] [-U] [-q]\n"
+		"  -t  stop starting rounds after SECONDS (the count done is printed)\n"
+		"  -U  no user-side thread\n");
 	exit(2);
 }
 
@@ -1349,9 +1352,10 @@ int main(int argc, char **argv)
 	uint64_t seed = 0;
 	pthread_t uthr;
 	int opt, i, k, fails = 0, have_seed = 0;
-	double t0, t1, tfuzz = 0;
+	double t0, t1, tfuzz = 0, budget = 0;
+	int out_of_time = 0;
 
-	while ((opt = getopt(argc, argv, "n:s:r:T:qp:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:r:T:t:qp:U")) != -1) {
 		switch (opt) {
 		case 'n': n_target = strtol(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
@@ -1359,6 +1363,8 @@ int main(int argc, char **argv)
 		case 'T': step_timeout = atof(optarg); break;
 		case 'p': ipproto = atoi(optarg); break;
 		case 'q': quiet = 1; break;
+		case 'U': no_user = 1; break;
+		case 't': budget = atof(optarg); break;
 		default: usage();
 		}
 	}
@@ -1385,6 +1391,11 @@ int main(int argc, char **argv)
 	t0 = now();
 	while (injected < n_target) {
 		long goal = injected + per_round;
+
+		if (budget > 0 && now() - t0 > budget) {
+			out_of_time = 1;
+			break;
+		}
 		double tr;
 
 		if (goal > n_target)
@@ -1407,6 +1418,8 @@ int main(int argc, char **argv)
 		tr = now();
 		user_start();
 		while (injected < goal) {
+			if (budget > 0 && now() - t0 > budget + 30)
+				goal = injected;	/* the round ends now */
 			for (i = 0; i < 32 && injected < goal; i++) {
 				struct ep *e = &eps[rnd(neps)];
 
@@ -1448,6 +1461,9 @@ int main(int argc, char **argv)
 	printf("fuzz: %ld segments in %.1f s (%.0f segments/s while fuzzing, %.0f overall), %ld rounds, %ld replies read\n",
 	       injected, t1 - t0, tfuzz > 0 ? injected / tfuzz : 0,
 	       injected / (t1 - t0), rounds, replies);
+	if (out_of_time)
+		printf("fuzz: stopped at the time budget (-t %.0f) after %ld of %ld segments\n",
+		       budget, injected, n_target);
 	printf("fuzz: also %ld segments sent as IP fragments, %ld with IP options, %ld ICMP errors; user thread: %ld calls, %ld children accepted\n",
 	       fragmented, ipopts, icmps, user_ops, user_accepts);
 	printf("fuzz: endpoints reached/tried and segments per kind:\n");
