@@ -22,12 +22,12 @@
  * Not tested: a cookie older than its 96 to 128 s life is refused; that
  * needs a clock two minutes on, and the module has no test hook for it.
  *
- * Scale: 100000 spoofed SYNs at least (more while the real client is
- * still transferring), in both tiers: about 7000 per second under TCG on
- * the stock kernel (13-14 s); the debug kernel takes longer per SYN (not
- * measured yet, see docs/testing.md): the flood may take up to 400 s
- * there, within the debug tier's 900 s per program. The slab bound is
- * checked on the stock kernel only.
+ * Scale: at least 100000 spoofed SYNs on the stock kernel (more while the
+ * real client is still transferring), 6000-10000 per second under TCG:
+ * 10-17 s. The debug kernel (XTCP_DEBUG_KERNEL=1) handles about 100 per
+ * second, so it gets 10000 (about 100 s). The flood stops after 400 s
+ * whatever it sent (a slower kernel fails rather than hangs). The slab
+ * bound is checked on the stock kernel only.
  */
 #include "xfer.h"
 #include "kselftest_harness.h"
@@ -274,11 +274,12 @@ static int sf_wait_ok(pid_t pid)
 
 TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 {
-	const long nsyn = 100000;
 	const uint64_t nbytes = 1 << 20;
 	long slab0, slab_max, v, cookies0, insegs0, t0, bl0, sn0, bl, sn;
 	const char *dbg = getenv("XTCP_DEBUG_KERNEL");
 	int debug = dbg && !strcmp(dbg, "1");
+	/* The debug kernel handles about 100 SYNs/s under TCG. */
+	const long nsyn = debug ? 10000 : 100000;
 	int lfd, fd, refs0, refs_max, qlen, cap = 0, qmax = 0, flood_running;
 	struct sf_shared *sh;
 	struct xf_result r;
@@ -288,6 +289,9 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
 	memset(sh, 0, sizeof(*sh));
+	/* The 16 entries must outlive the flood (1+2+...+120 s: 10 minutes)
+	 * for the count below: expired ones would make room for new. */
+	ASSERT_EQ(0, xt_sysctl(self->a, "synack_retries", "10"));
 	lfd = xt_listen(self->a, IP_A, SF_PORT, SF_BACKLOG, 1);
 	ASSERT_LE(0, lfd);
 	EXPECT_EQ(0, xt_run("test \"$(/usr/sbin/ip netns exec %s cat /proc/sys/net/xtcp/syncookies)\" = 1",
@@ -354,7 +358,7 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 		qlen = sf_synq(self->a, &cap);
 		if (qlen > qmax)
 			qmax = qlen;
-		xt_sleep_ms(200);
+		xt_sleep_ms(1000);	/* xtcpstat costs CPU the flood needs */
 	}
 	EXPECT_EQ(0, sh->err);
 	v = xt_counter(self->a, "SyncookiesSent") - cookies0;
