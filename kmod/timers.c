@@ -193,6 +193,13 @@ static void xtcp_retransmit_timer(struct sock *sk)
 			xtcp_write_timeout(sk);
 			return;
 		}
+		/* An orphan also goes when a peer that answers every probe
+		 * keeps its window shut that long (as TCP): nobody will read
+		 * what it holds, and a peer could pin any memory that way. */
+		if (sock_flag(sk, SOCK_DEAD) && xs->backoff >= xtcp_retry_limit(sk)) {
+			xtcp_write_timeout(sk);
+			return;
+		}
 		if (xs->probes_out < U8_MAX)
 			xs->probes_out++;
 		XTCP_INC_STATS(xn, ZEROWINDOWPROBES);
