@@ -524,6 +524,51 @@ TEST_F_TIMEOUT(ns, netns_every_state, 900)
 	}
 }
 
+/*
+ * An orphan whose FIN waits behind data that a live peer never reads: the
+ * peer answers every window probe (zero window), so unanswered probes
+ * never add up; still the orphan must not live for ever (a peer could pin
+ * any amount of memory that way): as TCP, it gives up once its probe
+ * backoff reaches the orphan retry limit. orphan_retries 2, rto_max 1 s:
+ * gone within seconds; allowed 60 s.
+ */
+TEST_F_TIMEOUT(ns, orphan_behind_live_zero_window, 120)
+{
+	int l2, c, s, n = 1;
+	long t0, aborts;
+
+	ONLY("orphan_behind_live_zero_window");
+	ASSERT_EQ(0, both(self->a, self->b, "orphan_retries", "2"));
+	ASSERT_EQ(0, both(self->a, self->b, "rto_max_ms", "1000"));
+	l2 = xt_xsock(self->a);
+	ASSERT_LE(0, l2);
+	ASSERT_EQ(0, xt_set_int(l2, SOL_SOCKET, SO_RCVBUF, 4096));
+	ASSERT_EQ(0, xt_bind(l2, IP_A, 8001));
+	ASSERT_EQ(0, listen(l2, 4));
+	c = xt_connect(self->b, IP_A, 8001);
+	ASSERT_LE(0, c);
+	s = accept_wait(l2, 5000);
+	ASSERT_LE(0, s);
+	fill(c);
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(1, count_state(self->b, "FIN-WAIT-1")) show(self->b);
+	aborts = xt_counter(self->b, "AbortOnTimeout");
+	close(c);
+	t0 = xt_now_ms();
+	while (xt_now_ms() - t0 < 60000 &&
+	       (n = count_state(self->b, "FIN-WAIT-1")) > 0)
+		xt_sleep_ms(500);
+	if (n)
+		show(self->b);
+	EXPECT_EQ(0, n) TH_LOG("the orphan still probes the live zero window after 60 s");
+	/* It was given up on, not reset by the peer. */
+	EXPECT_EQ(aborts + 1, xt_counter(self->b, "AbortOnTimeout"));
+	TH_LOG("orphan gone after %ld ms; the peer never read (ZeroWindowProbes %ld)",
+	       xt_now_ms() - t0, xt_counter(self->b, "ZeroWindowProbes"));
+	close(s);
+	close(l2);
+}
+
 /* One side of the rmmod traffic: a child process sending or receiving. */
 static pid_t traffic(const char *a, const char *b, int port, long bytes)
 {
