@@ -1089,7 +1089,7 @@ static const struct row rows[] = {
 	ROW("bind-family-garbage", ST_FRESH, bind_garbage_family, E(EAFNOSUPPORT), "bind(family 0x4242)"),
 	ROW("bind-nonlocal", ST_FRESH, bind_nonlocal, E(EADDRNOTAVAIL), "bind(10.99.0.1, not local)"),
 	DIFF("bind-broadcast", ST_FRESH, bind_bcast, 0, E(EADDRNOTAVAIL),
-	     "a stream socket on a broadcast address can never connect; XTCP refuses it at bind()",
+	     "TCP takes it and then connects from the address routing picks (measured); XTCP keeps one source address and refuses one no connection can use",
 	     "bind(10.9.0.255, subnet broadcast)"),
 	DIFF("bind-multicast", ST_FRESH, bind_mcast, 0, E(EADDRNOTAVAIL),
 	     "as bind-broadcast: XTCP refuses an address no connection can use",
