@@ -268,7 +268,7 @@ TEST_F_TIMEOUT(net, blind_attack_during_transfer, 240)
  * skipped. One connection's flood does not eat the other's budget. Then
  * an RST exactly at RCV.NXT resets one of them; the other lives on.
  */
-TEST_F_TIMEOUT(net, challenge_acks_limited_per_socket, 120)
+TEST_F_TIMEOUT(net, challenge_acks_limited_per_socket, 240)
 {
 	int lfd, srv[2], cli[2], cport[2], raw_a, raw_b, spoof, i, k, n[2] = { };
 	uint32_t rnxt[2], dummy;
@@ -364,7 +364,7 @@ TEST_F_TIMEOUT(net, challenge_acks_limited_per_socket, 120)
 }
 
 /* The namespace's cap still bounds the sum over sockets. */
-TEST_F_TIMEOUT(net, challenge_ack_namespace_cap, 60)
+TEST_F_TIMEOUT(net, challenge_ack_namespace_cap, 240)
 {
 	int lfd, srv, cli, cport, raw_a, spoof, k;
 	struct xt_seg s = { .dport = 5000, .window = 1000, .spoof = 1,

@@ -397,7 +397,7 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 }
 
 /* Random ACKs at a listener that sends cookies: dropped, counted, no RST. */
-TEST_F_TIMEOUT(net, forged_acks_rejected, 120)
+TEST_F_TIMEOUT(net, forged_acks_rejected, 240)
 {
 	struct xt_seg s = { .dport = SF_PORT, .flags = XTCP_F_ACK,
 			    .window = 1000 };
@@ -457,7 +457,7 @@ TEST_F_TIMEOUT(net, forged_acks_rejected, 120)
 }
 
 /* syncookies=2: every connection is made from a cookie, data and all. */
-TEST_F_TIMEOUT(net, cookie_connection_end_to_end, 120)
+TEST_F_TIMEOUT(net, cookie_connection_end_to_end, 240)
 {
 	const uint64_t nbytes = 4 << 20;
 	long sent0, recv0, failed0;
@@ -546,7 +546,7 @@ static int sf_get_cookie(int raw, int sport, uint32_t isn, uint16_t mssval,
  * there), which the listener ignores (no entry); the ACKs come from the
  * raw socket. Only the exact ACK is a connection.
  */
-TEST_F_TIMEOUT(net, handmade_cookie_acks, 120)
+TEST_F_TIMEOUT(net, handmade_cookie_acks, 240)
 {
 	struct xt_seg s = { .dport = SF_PORT, .flags = XTCP_F_ACK,
 			    .window = 1000 };
@@ -642,7 +642,7 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 120)
 }
 
 /* A full accept queue drops SYNs with cookies on too: no cookie, no RST. */
-TEST_F_TIMEOUT(net, full_accept_queue_drops_syn_with_cookies, 60)
+TEST_F_TIMEOUT(net, full_accept_queue_drops_syn_with_cookies, 240)
 {
 	long sent0, rst0;
 	int lfd, c1, c2, fd;
