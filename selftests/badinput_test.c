@@ -19,8 +19,11 @@
  * Everything runs in a network namespace of its own: loopback for
  * connections, and a veth whose peer is down (with a permanent neighbour
  * entry) as a black hole that keeps a connect() in SYN-SENT without any
- * ICMP answer. Scale: the same in every tier (one connection per row and
- * family, about 290 rows); about 10 s on the stock kernel under TCG.
+ * ICMP answer. Scale: the same in every tier, since no row may be left
+ * out (about 300 rows, up to two connections per row and family): about
+ * 10 s on the stock kernel under TCG on an idle host (up to ~50 s on a
+ * loaded one); on the debug kernel (XTCP_DEBUG_KERNEL=1), where connection
+ * setup is ~11x slower, about two minutes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
