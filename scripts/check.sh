@@ -14,7 +14,7 @@ B=$TOP/build
 MAKE=${MAKE:-make}
 RUNVM=$TOP/selftests/vm/run-vm.sh
 SCAN=$TOP/selftests/vm/scan-splats.sh
-export VM_TIMEOUT=${VM_TIMEOUT:-1800}
+export VM_TIMEOUT=${VM_TIMEOUT:-2700}
 
 passed=0 failed=0 skipped=0
 failures=() skips=()
