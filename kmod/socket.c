@@ -23,6 +23,19 @@ struct proto xtcp_prot = {
 	.keepalive	= xtcp_set_keepalive,
 };
 
+/*
+ * The last thing before the memory goes (__sk_destruct()): the route that
+ * connect() or the final ACK cached with sk_setup_caps(). The core does not
+ * release sk_dst_cache itself (inet_sock_destruct() does, for inet
+ * sockets); without this every connection leaked a reference on its route,
+ * which pinned the rtable for good (kmemleak, make check-debug).
+ */
+static void xtcp_sock_destruct(struct sock *sk)
+{
+	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
+}
+
 void xtcp_init_sock(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
@@ -37,6 +50,7 @@ void xtcp_init_sock(struct sock *sk)
 	sk->sk_protocol = xtcp_ipproto;
 	sk->sk_write_space = xtcp_write_space;
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
+	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_allocation = GFP_KERNEL;
 	inet->uc_ttl = -1;
 	inet->mc_ttl = 1;
