@@ -23,7 +23,7 @@
 # kmemleak's in the debug tier (kmemleak-check.sh).
 #
 # Scale: 200000 segments on the stock kernel (all of them must be sent).
-# With XTCP_DEBUG_KERNEL=1: 1000000, but no new round starts after 480 s
+# With XTCP_DEBUG_KERNEL=1: 1000000, but no new round starts after 360 s
 # (XTCP_FUZZ_BUDGET): the debug kernel under TCG on a loaded 2-core host
 # managed only 130-180 segments/s, so the count actually sent is what the
 # result line states. XTCP_FUZZ_N overrides the count (make fuzz N=...),
@@ -36,7 +36,7 @@ modprobe tun 2>/dev/null || true
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun (CONFIG_TUN)"
 
 if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
-	N=${XTCP_FUZZ_N:-1000000} deadline=300 budget=${XTCP_FUZZ_BUDGET:-480}
+	N=${XTCP_FUZZ_N:-1000000} deadline=300 budget=${XTCP_FUZZ_BUDGET:-360}
 else
 	N=${XTCP_FUZZ_N:-200000} deadline=120 budget=${XTCP_FUZZ_BUDGET:-}
 fi
