@@ -248,8 +248,21 @@ TEST_F_TIMEOUT(net, blind_attack_during_transfer, 900)
 			break;
 		xt_sleep_ms(50);
 	}
-	/* 2 RSTs + 2 SYNs + 1 data per round */
-	EXPECT_EQ(5L * rounds, bt_challenges(self->a) - chal0);
+	/*
+	 * 2 RSTs + 2 SYNs + 1 data per round draw a challenge ACK (or are
+	 * counted as skipped). The debug kernel showed a few more (10 for
+	 * 300 rounds; none in the stock runs), most likely a legitimate
+	 * source: a client ACK older than SND.UNA - MAX.SND.WND (RFC 5961
+	 * 5.2), as when the client's ACKs wait in different CPUs' input
+	 * queues and arrive out of order on a slow kernel. Out-of-window
+	 * RSTs drawing challenges would add 2 per round, far above the
+	 * slack allowed.
+	 */
+	v = bt_challenges(self->a) - chal0;
+	TH_LOG("challenge path taken %ld times for %ld challengeable segments",
+	       v, 5L * rounds);
+	EXPECT_LE(5L * rounds, v);
+	EXPECT_GE(5L * rounds + rounds / 10, v);
 	v = xt_counter(self->a, "ChallengeACKs") - cack0;
 	TH_LOG("challenge ACKs sent %ld, skipped %ld, over %ld s",
 	       v, bt_challenges(self->a) - chal0 - v, secs);
