@@ -870,7 +870,7 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 	/* A loaded host must not turn the test into a timeout of the
 	 * runner (900 s per program in the debug tier, 300 s stock; the
 	 * other two tests take ~2 min more on the debug kernel). */
-	long budget_s = getenv_long("XTCP_STRESS_BUDGET_S", debug ? 560 : 200);
+	long budget_s = getenv_long("XTCP_STRESS_BUDGET_S", debug ? 560 : 150);
 	bool budget_hit = false;
 	uint64_t seed = getenv_long("XTCP_STRESS_SEED", 0), s;
 	long kinds[3] = { 0 }, t0, t1, deadline;
@@ -1040,12 +1040,12 @@ static void *reader(void *p)
  * the counting pattern: each call's bytes must be one run of the stream
  * (a reader that has its data never lets another in before it returns,
  * as with TCP), and together they get every byte exactly once.
- * Stock 64 MB, debug 4 MB (16 MB took 205 s there).
+ * Stock 32 MB, debug 4 MB (16 MB took 205 s there).
  */
 TEST_F_TIMEOUT(race, concurrent_readers_get_runs, 300)
 {
 	struct race *r = &self->r;
-	long total = getenv_long("XTCP_DEBUG_KERNEL", 0) == 1 ? 4 << 20 : 64 << 20;
+	long total = getenv_long("XTCP_DEBUG_KERNEL", 0) == 1 ? 4 << 20 : 32 << 20;
 	struct reader rd[3];
 	pthread_t th[3];
 	long off = 0, got = 0, t0 = xt_now_ms();
