@@ -173,14 +173,15 @@ times+=("panic_on_warn proof boot: $(since "$t") s")
 echo "=== VM: every selftest on the debug kernel ($KVER; one boot, XTCP_DEBUG_KERNEL=1," \
 	"panic_on_warn=1, XTCP_TEST_TIMEOUT=${XTCP_TEST_TIMEOUT}s, VM_TIMEOUT=${VM_TIMEOUT}s)"
 t=$(date +%s) rc=0
-"$RUNVM" "selftests/vm/kmemleak-check.sh start; selftests/vm/run-tests.sh; r=\$?;
+rm -f "$DK/suite-console.log"
+VM_CONSOLE_LOG=$DK/suite-console.log "$RUNVM" "selftests/vm/kmemleak-check.sh start; selftests/vm/run-tests.sh; r=\$?;
 	selftests/vm/kmemleak-check.sh end xtcp || r=1; exit \$r" 2>&1 </dev/null | tee "$tmp/tests"
 rc=${PIPESTATUS[0]}
 times+=("the suite's boot: $(since "$t") s")
 tr -d '\r' <"$tmp/tests" >"$tmp/tests.txt"
 totals=$(sed -n 's/^xtcp-selftests: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' "$tmp/tests.txt" | tail -n1)
 if [ -z "$totals" ]; then
-	fail "the selftests did not run to the end (VM exit $rc; a panic_on_warn stop? see the report below and build/vm/console.log)"
+	fail "the selftests did not run to the end (VM exit $rc; a panic_on_warn stop? see the report below and $DK/suite-console.log)"
 	gf=0
 else
 	read -r gp gf gs <<<"$totals"
@@ -200,7 +201,9 @@ done < <(sed -n 's/^xtcp-debug: \(\(not \)\{0,1\}ok - .*\)$/\1/p' "$tmp/tests.tx
 if [ -n "$totals" ] && [ "$kl" -lt 2 ]; then
 	fail "the module unload and kmemleak checks after the suite did not report (see above)"
 fi
-if SCAN_REPORT=120 "$SCAN" "$B/vm/console.log" >"$tmp/scan" 2>&1; then
+if [ ! -f "$DK/suite-console.log" ]; then
+	fail "the suite's boot left no console log ($DK/suite-console.log)"
+elif SCAN_REPORT=120 "$SCAN" "$DK/suite-console.log" >"$tmp/scan" 2>&1; then
 	if [ -n "$totals" ] && [ "$rc" != 0 ] && [ "$gf" = 0 ] && [ "$kl" -ge 2 ] &&
 	   ! grep -q 'xtcp-debug: not ok' "$tmp/tests.txt"; then
 		fail "the suite's VM run failed (exit $rc) although no check failed: see the runner's message above"
@@ -209,6 +212,6 @@ if SCAN_REPORT=120 "$SCAN" "$B/vm/console.log" >"$tmp/scan" 2>&1; then
 	fi
 else
 	cat "$tmp/scan"
-	fail "the kernel log of the suite's boot shows a splat (report above; build/vm/console.log)"
+	fail "the kernel log of the suite's boot shows a splat (report above; $DK/suite-console.log)"
 fi
 summary

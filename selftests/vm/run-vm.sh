@@ -171,6 +171,8 @@ q() { local v=${2//\'/\'\\\'\'}; printf "%s='%s'\n" "$1" "$v"; }
 } >"$run/env"
 [ "$mode" = cmd ] && printf '%s\n' "$CMD" >"$run/cmd"
 
+# VM_CONSOLE_LOG=path: also keep this run's console log there (a caller
+# that scans it afterwards; build/vm/console.log may be a later run's).
 console_log=$VMB/console-$stamp.log
 output_log=$VMB/output-$stamp.log
 ln -sfn "$(basename "$console_log")" "$VMB/console.log"
@@ -228,6 +230,7 @@ else
 	result=$status
 fi
 
+[ -n "${VM_CONSOLE_LOG:-}" ] && cp "$console_log" "$VM_CONSOLE_LOG"
 if ! "$here/scan-splats.sh" "$console_log" >&2; then
 	msg "the full console log: $console_log"
 	[ "$result" != 0 ] || result=1
