@@ -23,9 +23,11 @@ tw_entries() { # namespace
 	     NR==2 { print $c }' <($IP netns exec "$1" cat /proc/net/xtcp/snmp)
 }
 # One short connection from xb to xa; the side that closes first keeps
-# the TIME-WAIT entry.
+# the TIME-WAIT entry. The server echoes and closes only after the
+# client's FIN: a server that closed at once (stdin at EOF) could race
+# the client's FIN, a simultaneous close leaves TIME-WAIT on both sides.
 one_connection() {
-	in_xa timeout 30 xtcpcat -q -r -l 5000 </dev/null >/dev/null &
+	in_xa timeout 30 xtcpcat -q -r -e -l 5000 >/dev/null &
 	local srv=$! i
 	# Connect only once the server listens (a slow VM starts it late).
 	for i in $(seq 1 100); do
