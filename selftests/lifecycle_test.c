@@ -333,8 +333,7 @@ TEST_F(net, server_closes_first_client_reuses_port)
 	EXPECT_EQ(0, read(cli, &c, 1));
 	close(cli);
 	/* The server holds the TIME-WAIT entry; the client nothing. */
-	xt_sleep_ms(200);
-	EXPECT_EQ(1, xt_counter(self->a, "CurrTimeWait"));
+	EXPECT_EQ(1, xt_wait_counter(self->a, "CurrTimeWait", 1, 5000));
 	EXPECT_EQ(0, xt_counter(self->b, "CurrTimeWait"));
 
 	/* Seed 000: the client comes back from the same port at once and
@@ -523,8 +522,7 @@ TEST_F(net, bind_over_time_wait)
 	close(srv);		/* server side active close: TW on port 5000 */
 	EXPECT_EQ(0, read(cli, &c, 1));
 	close(cli);
-	xt_sleep_ms(200);
-	ASSERT_EQ(1, xt_counter(self->a, "CurrTimeWait"));
+	ASSERT_EQ(1, xt_wait_counter(self->a, "CurrTimeWait", 1, 5000));
 
 	fd = xt_xsock(self->a);
 	EXPECT_EQ(-1, xt_bind(fd, IP_A, 5000));

@@ -314,6 +314,20 @@ static inline long xt_counter(const char *ns, const char *name)
 	return val;
 }
 
+/*
+ * Wait up to ms for counter name of ns to reach want (a segment still in
+ * flight on a loaded VM lands late); its last value either way.
+ */
+static inline long xt_wait_counter(const char *ns, const char *name, long want,
+				   long ms)
+{
+	long t0 = xt_now_ms(), v;
+
+	while ((v = xt_counter(ns, name)) != want && xt_now_ms() - t0 < ms)
+		xt_sleep_ms(20);
+	return v;
+}
+
 /* Write a sysctl from C: 0 or the errno of the write. */
 static inline int xt_sysctl_errno(const char *ns, const char *name, const char *val)
 {
