@@ -33,6 +33,7 @@
  * cost of a shorter MAC than a TCP cookie has.
  */
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/siphash.h>
 #include <linux/net.h>
 #include <net/netns/hash.h>
@@ -66,9 +67,30 @@ static const siphash_key_t *xtcp_cookie_secret(void)
 	return &xtcp_cookie_key;
 }
 
+/*
+ * Test-only: seconds added to the cookie clock, so a selftest can age the
+ * cookies it holds past XTCP_COOKIE_MAX_AGE without waiting two minutes.
+ * Global (a module parameter, root only), 0 to one hour.
+ */
+static unsigned int xtcp_cookie_skew;
+
+static int xtcp_cookie_skew_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 3600);
+}
+
+static const struct kernel_param_ops xtcp_cookie_skew_ops = {
+	.set = xtcp_cookie_skew_set,
+	.get = param_get_uint,
+};
+module_param_cb(selftest_cookie_skew, &xtcp_cookie_skew_ops, &xtcp_cookie_skew, 0600);
+MODULE_PARM_DESC(selftest_cookie_skew, "test only: seconds added to the SYN cookie clock (0-3600)");
+
 static u32 xtcp_cookie_clock(void)
 {
-	return (u32)(ktime_get_boottime_seconds() >> XTCP_COOKIE_TICK_SHIFT);
+	u64 t = ktime_get_boottime_seconds() + READ_ONCE(xtcp_cookie_skew);
+
+	return (u32)(t >> XTCP_COOKIE_TICK_SHIFT);
 }
 
 /* The offset that hides the cookie's plain bits. */

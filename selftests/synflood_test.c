@@ -67,8 +67,16 @@ FIXTURE_SETUP(net)
 			    self->a));
 }
 
+/* Move the SYN cookie clock s seconds ahead (a test-only, root-only
+ * module parameter): ages every cookie minted before by s. */
+static int sf_cookie_skew(int s)
+{
+	return xt_run("echo %d 2>/dev/null >/sys/module/xtcp/parameters/selftest_cookie_skew", s);
+}
+
 FIXTURE_TEARDOWN(net)
 {
+	sf_cookie_skew(0);
 	xt_ns_pair_destroy(self->a, self->b);
 }
 
@@ -637,6 +645,72 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 240)
 	EXPECT_EQ(536, info.xtcpi_snd_mss);
 	close(fd);
 	close(c);
+	close(raw);
+	close(lfd);
+}
+
+/*
+ * A cookie names its clock tick in 2 bits, so it lives 3 to 4 ticks of
+ * 32 s (96 to 128 s, kmod/syncookies.c). The clock is moved instead of
+ * waiting: a cookie 64 s old (2 or 3 ticks) makes a connection, one 144 s
+ * old (4 or 5 ticks) is refused like a forgery, and a cookie minted at the
+ * moved clock is good again (only the age counts).
+ */
+TEST_F_TIMEOUT(net, cookies_expire_after_max_age, 240)
+{
+	struct xt_seg s = { .dport = SF_PORT, .flags = XTCP_F_ACK,
+			    .window = 1000 };
+	uint32_t young, old, fresh;
+	long failed0, recv0;
+	int lfd, raw, fd;
+
+	ASSERT_EQ(0, xt_sysctl(self->a, "syncookies", "2"));
+	lfd = xt_listen(self->a, IP_A, SF_PORT, SF_BACKLOG, 1);
+	ASSERT_LE(0, lfd);
+	raw = xt_socket_in(self->b, AF_INET, SOCK_RAW, XTCP_IPPROTO_DEFAULT);
+	ASSERT_LE(0, raw);
+	/* Out of range (0 to 3600 s): refused, nothing changes. */
+	EXPECT_NE(0, sf_cookie_skew(3601));
+	EXPECT_NE(0, sf_cookie_skew(-1));
+	EXPECT_EQ(0, xt_run("grep -qx 0 /sys/module/xtcp/parameters/selftest_cookie_skew"));
+	ASSERT_EQ(0, sf_get_cookie(raw, 42000, 5000000, 1460, &young));
+	ASSERT_EQ(0, sf_get_cookie(raw, 42001, 6000000, 1460, &old));
+	failed0 = xt_counter(self->a, "SyncookiesFailed");
+	recv0 = xt_counter(self->a, "SyncookiesRecv");
+
+	ASSERT_EQ(0, sf_cookie_skew(64));
+	s.sport = 42000;
+	s.seq = 5000001;
+	s.ack = young + 1;
+	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
+	fd = sf_accept(lfd, 5000);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(42000, xt_getport(fd, 1));
+	close(fd);
+	EXPECT_EQ(1, xt_counter(self->a, "SyncookiesRecv") - recv0);
+
+	ASSERT_EQ(0, sf_cookie_skew(144));
+	s.sport = 42001;
+	s.seq = 6000001;
+	s.ack = old + 1;
+	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
+	EXPECT_EQ(failed0 + 1, xt_wait_counter(self->a, "SyncookiesFailed",
+					       failed0 + 1, 5000));
+	EXPECT_EQ(-1, sf_accept(lfd, 500));
+	EXPECT_EQ(1, xt_counter(self->a, "SyncookiesRecv") - recv0);
+
+	ASSERT_EQ(0, sf_get_cookie(raw, 42002, 7000000, 1460, &fresh));
+	s.sport = 42002;
+	s.seq = 7000001;
+	s.ack = fresh + 1;
+	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
+	fd = sf_accept(lfd, 5000);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(42002, xt_getport(fd, 1));
+	close(fd);
+	EXPECT_EQ(2, xt_counter(self->a, "SyncookiesRecv") - recv0);
+	EXPECT_EQ(1, xt_counter(self->a, "SyncookiesFailed") - failed0);
+	EXPECT_EQ(0, sf_cookie_skew(0));
 	close(raw);
 	close(lfd);
 }
