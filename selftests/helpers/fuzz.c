@@ -5,9 +5,16 @@
  * at every kind of endpoint, then checks that the module's error counters
  * account for every malformed segment.
  *
- *   fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-t SECONDS] [-U] [-q]
+ *   fuzz [-n SEGMENTS] [-s SEED] [-j INJECTORS] [-r PER_ROUND] [-t SECONDS]
+ *        [-U] [-q]
  *
  * The tun device "xfz0" gets 10.0.9.1/24; the peers are 10.0.9.2 .. .201.
+ * With -j N, N injector processes run side by side, injector i with its
+ * own tun "xfz<i>", subnet 10.0.<9+i>.0/24, ports 7001+10i.., endpoints,
+ * seed (SEED + i) and 1/N of the segments: the receive path of each runs
+ * on its own CPU, since a write into tun is processed in the writer's
+ * context. The parent reads the counters before and after and checks the
+ * sum of their models once.
  * What the fuzzer writes into tun reaches XTCP as if from a wire, and the
  * stack's replies come back out of tun to the fuzzer only: no real peer
  * stack ever sees them, and no peer stack's replies disturb the target.
@@ -32,8 +39,9 @@
  * InBadOpts and InErrs of /proc/net/xtcp/snmp must equal the model's
  * counts exactly, and InSegs must have grown by at least the number of
  * segments injected. Exit status 0 when they do, 1 when not, 2 on a setup
- * error. The seed is printed; -s SEED replays the same mutations (the
- * kernel's own ISNs and timing still differ from run to run).
+ * error. The seed is printed; -s SEED (with the same -j) replays the same
+ * mutations (the kernel's own ISNs and timing still differ from run to
+ * run).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -49,22 +57,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <linux/sockios.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/xtcp.h>
 
-#define TUN_NAME	"xfz0"
-#define LOCAL_ADDR	0x0a000901u	/* 10.0.9.1 */
-#define PEER_NET	0x0a000900u	/* 10.0.9.0/24 */
-#define BCAST_ADDR	0x0a0009ffu	/* 10.0.9.255 */
-#define LISTEN_PORT	7001
-#define CLOSED_PORT	7002
-#define CONNECT_PORT	7003		/* the port SYN-SENT sockets call */
 #define PROTO		XTCP_IPPROTO_DEFAULT
 #define MAXPKT		65535
+#define MAX_JOBS	8
+
+/*
+ * Injector i (-j) has tun "xfz<i>", 10.0.<9+i>.1/24 with peers
+ * 10.0.<9+i>.2 .. .201, and ports 7001+10i (listener), 7002+10i (closed),
+ * 7003+10i (what its SYN-SENT sockets call): nothing it sends or is sent
+ * can reach another injector's endpoints, and the directed broadcast it
+ * uses is its own subnet's. Set by injector_addrs().
+ */
+static char tun_name[IFNAMSIZ];
+static uint32_t local_addr, peer_net, bcast_addr;
+static uint16_t listen_port, closed_port, connect_port;
+
+static void injector_addrs(int idx)
+{
+	snprintf(tun_name, sizeof(tun_name), "xfz%d", idx);
+	peer_net = 0x0a000900u + ((uint32_t)idx << 8);	/* 10.0.9+idx.0/24 */
+	local_addr = peer_net + 1;
+	bcast_addr = peer_net + 255;
+	listen_port = 7001 + 10 * idx;
+	closed_port = 7002 + 10 * idx;
+	connect_port = 7003 + 10 * idx;
+}
 
 static int quiet;
 static int tunfd;
@@ -216,18 +243,18 @@ static void tun_setup(void)
 		die("open /dev/net/tun: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	strcpy(ifr.ifr_name, TUN_NAME);
+	strcpy(ifr.ifr_name, tun_name);
 	if (ioctl(tunfd, TUNSETIFF, &ifr))
-		die("TUNSETIFF %s: %s", TUN_NAME, strerror(errno));
+		die("TUNSETIFF %s: %s", tun_name, strerror(errno));
 
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		die("socket: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, TUN_NAME);
+	strcpy(ifr.ifr_name, tun_name);
 	sin = (struct sockaddr_in *)&ifr.ifr_addr;
 	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(LOCAL_ADDR);
+	sin->sin_addr.s_addr = htonl(local_addr);
 	if (ioctl(s, SIOCSIFADDR, &ifr))
 		die("SIOCSIFADDR: %s", strerror(errno));
 	sin->sin_addr.s_addr = htonl(0xffffff00u);
@@ -512,9 +539,9 @@ static void send_plain(struct ep *e, uint8_t flags, uint32_t seq, uint32_t ack,
 	th->doff_res = ((XTCP_HDR_LEN + olen) / 4) << 4;
 	th->flags = flags;
 	th->window = htons(65535);
-	c = xtcp_csum(e->paddr, LOCAL_ADDR, (uint8_t *)th, XTCP_HDR_LEN + olen);
+	c = xtcp_csum(e->paddr, local_addr, (uint8_t *)th, XTCP_HDR_LEN + olen);
 	th->check = htons(c);
-	send_ip(e->paddr, LOCAL_ADDR, XTCP_HDR_LEN + olen);
+	send_ip(e->paddr, local_addr, XTCP_HDR_LEN + olen);
 }
 
 /* ---- The model of docs/protocol.md §3 ---------------------------------- */
@@ -575,7 +602,7 @@ static enum verdict model(uint32_t daddr, const uint8_t *seg, int len,
 	const struct xtcphdr *th = (const struct xtcphdr *)seg;
 	int doff;
 
-	if (daddr != LOCAL_ADDR)	/* broadcast or multicast */
+	if (daddr != local_addr)	/* broadcast or multicast */
 		return V_ADDR;
 	if (len < XTCP_HDR_LEN)
 		return V_HDR;
@@ -858,11 +885,11 @@ static void fuzz_stream(struct ep *e)
 	for (i = 0; i < (uint32_t)dlen; i++)
 		d[i] = noise[(off + i) % PATLEN];
 	len = hlen + dlen;
-	th->check = htons(xtcp_csum(e->paddr, LOCAL_ADDR, seg, len));
+	th->check = htons(xtcp_csum(e->paddr, local_addr, seg, len));
 	if (bad)	/* one byte changed: the sum can no longer match */
 		d[rnd(dlen)] ^= 1 + rnd(255);
-	verdicts[model(LOCAL_ADDR, seg, len, !bad)]++;
-	send_ip_frag(e->paddr, LOCAL_ADDR, len, chance(5));
+	verdicts[model(local_addr, seg, len, !bad)]++;
+	send_ip_frag(e->paddr, local_addr, len, chance(5));
 	injected++;
 	kind_segs[EP_STREAM]++;
 }
@@ -894,7 +921,7 @@ static void fuzz_one(struct ep *e)
 {
 	struct xtcphdr *th = (struct xtcphdr *)(pkt + 20);
 	uint8_t *seg = pkt + 20;
-	uint32_t saddr = e->paddr, daddr = LOCAL_ADDR;
+	uint32_t saddr = e->paddr, daddr = local_addr;
 	int olen, hlen, dlen, len, csum_ok = 1, doff, r;
 	uint16_t c, bad;
 
@@ -906,7 +933,7 @@ static void fuzz_one(struct ep *e)
 		if (chance(70))
 			th->source = htons(1024 + rnd(64000));
 		if (chance(30))
-			saddr = PEER_NET + 2 + rnd(200);
+			saddr = peer_net + 2 + rnd(200);
 	}
 	th->seq = htonl(pick_seq(e));
 	th->ack_seq = htonl(pick_ack(e));
@@ -937,7 +964,7 @@ static void fuzz_one(struct ep *e)
 		len = rnd(XTCP_HDR_LEN);
 	} else if (r < 14 && (e->kind == EP_LISTEN || e->kind == EP_CLOSED)) {
 		/* A directed or limited broadcast, all-hosts multicast. */
-		static const uint32_t odd[] = { BCAST_ADDR, 0xffffffffu, 0xe0000001u };
+		const uint32_t odd[] = { bcast_addr, 0xffffffffu, 0xe0000001u };
 
 		daddr = odd[rnd(3)];
 	}
@@ -998,7 +1025,7 @@ static void fuzz_icmp(struct ep *e)
 	if (ic[0] == 12)
 		ic[4] = rnd(40);
 	qlen = chance(80) ? 8 : chance(50) ? rnd(8) : 8 + rnd(40);
-	ip_header(in, LOCAL_ADDR, e->paddr, chance(95) ? ipproto : rnd(256),
+	ip_header(in, local_addr, e->paddr, chance(95) ? ipproto : rnd(256),
 		  XTCP_HDR_LEN + rnd(1400), 0, 0);
 	memcpy(x, noise + rnd(4096), qlen);
 	if (qlen >= 8) {
@@ -1011,7 +1038,7 @@ static void fuzz_icmp(struct ep *e)
 	ic[2] = c >> 8;
 	ic[3] = c;
 	ip_id++;
-	ip_header(pkt, chance(70) ? e->paddr : PEER_NET + 250, LOCAL_ADDR,
+	ip_header(pkt, chance(70) ? e->paddr : peer_net + 250, local_addr,
 		  IPPROTO_ICMP, len, 0, 0);
 	tun_write(pkt, 20 + len);
 	icmps++;
@@ -1043,10 +1070,10 @@ static void ep_new(struct ep *e, enum ep_kind kind)
 	e->kind = kind;
 	e->fd = -1;
 	do {
-		e->paddr = PEER_NET + 2 + rnd(200);
+		e->paddr = peer_net + 2 + rnd(200);
 		e->pport = 1024 + rnd(64000);
-	} while (ep_find(e->paddr, e->pport, LISTEN_PORT));
-	e->lport = kind == EP_CLOSED ? CLOSED_PORT : LISTEN_PORT;
+	} while (ep_find(e->paddr, e->pport, listen_port));
+	e->lport = kind == EP_CLOSED ? closed_port : listen_port;
 	e->p_isn = (uint32_t)rnd64() | 1;
 	e->p_nxt = e->p_isn;
 	e->l_isn = (uint32_t)rnd64();
@@ -1114,11 +1141,11 @@ static int ep_setup(struct ep *e)
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_addr.s_addr = htonl(e->paddr);
-		sin.sin_port = htons(CONNECT_PORT);
+		sin.sin_port = htons(connect_port);
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) && errno != EINPROGRESS)
 			die("connect: %s", strerror(errno));
 		e->fd = fd;
-		e->pport = CONNECT_PORT;
+		e->pport = connect_port;
 		{
 			socklen_t sl = sizeof(sin);
 
@@ -1195,7 +1222,7 @@ static void ep_teardown(struct ep *e)
 static void listener_open(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons(LISTEN_PORT) };
+				   .sin_port = htons(listen_port) };
 	int one = 1;
 
 	listen_fd = socket(AF_XTCP, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1203,7 +1230,7 @@ static void listener_open(void)
 		die("socket(AF_XTCP): %s", strerror(errno));
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(listen_fd, (struct sockaddr *)&sin, sizeof(sin)))
-		die("bind port %d: %s", LISTEN_PORT, strerror(errno));
+		die("bind port %d: %s", listen_port, strerror(errno));
 	if (listen(listen_fd, 64))
 		die("listen: %s", strerror(errno));
 	set_nonblock(listen_fd);
@@ -1339,46 +1366,39 @@ static void user_stop(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fuzz [-n SEGMENTS] [-s SEED] [-r PER_ROUND] [-T STEP_TIMEOUT] [-t SECONDS] [-U] [-q]\n"
+	fprintf(stderr, "usage: fuzz [-n SEGMENTS] [-s SEED] [-j INJECTORS] [-r PER_ROUND] [-T STEP_TIMEOUT] [-t SECONDS] [-U] [-q]\n"
+		"  -j  N injector processes (1..%d), each with its own tun device,\n"
+		"      subnet, ports and endpoints and 1/N of the segments\n"
 		"  -t  stop starting rounds after SECONDS (the count done is printed)\n"
-		"  -U  no user-side thread\n");
+		"  -U  no user-side thread\n", MAX_JOBS);
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* "injector i: " in the progress lines of -j N > 1. */
+static char who[32];
+
+/* What one injector did: summed by the parent over all of them. */
+struct result {
+	long injected, rounds, replies, fragmented, ipopts, icmps;
+	long user_ops, user_accepts, stream_bytes, stream_bad, out_of_time;
+	long kind_segs[EP_KINDS], kind_ok[EP_KINDS], kind_tried[EP_KINDS];
+	long verdicts[V_NVERDICTS];
+	double tfuzz;
+};
+
+/*
+ * Injector idx: its own tun device, subnet and ports, n_target segments
+ * from its own seed in rounds of per_round, no new round once budget
+ * seconds have passed since t0. Fills r.
+ */
+static void injector(int idx, uint64_t seed, long n_target, long per_round,
+		     double t0, double budget, struct result *r)
 {
-	long n_target = 100000, per_round = 4000, before[C_MAX], after[C_MAX];
-	long expect[C_MAX], rounds = 0;
-	uint64_t seed = 0;
 	pthread_t uthr;
-	int opt, i, k, fails = 0, have_seed = 0;
-	double t0, t1, tfuzz = 0, budget = 0;
-	int out_of_time = 0;
+	int i, k;
+	double tfuzz = 0;
 
-	while ((opt = getopt(argc, argv, "n:s:r:T:t:qp:U")) != -1) {
-		switch (opt) {
-		case 'n': n_target = strtol(optarg, NULL, 0); break;
-		case 's': seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
-		case 'r': per_round = strtol(optarg, NULL, 0); break;
-		case 'T': step_timeout = atof(optarg); break;
-		case 'p': ipproto = atoi(optarg); break;
-		case 'q': quiet = 1; break;
-		case 'U': no_user = 1; break;
-		case 't': budget = atof(optarg); break;
-		default: usage();
-		}
-	}
-	if (n_target < 1 || per_round < 1)
-		usage();
-	if (!have_seed) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = (uint64_t)ts.tv_sec * 1000003u ^ ts.tv_nsec ^ getpid();
-	}
-	printf("fuzz: seed %llu (replay with -s %llu), %ld segments, %ld per round\n",
-	       (unsigned long long)seed, (unsigned long long)seed, n_target, per_round);
-	fflush(stdout);
+	injector_addrs(idx);
 	seed_rng(seed);
 	for (i = 0; i < (int)sizeof(noise); i++)
 		noise[i] = rnd(256);
@@ -1387,17 +1407,15 @@ int main(int argc, char **argv)
 	user_rng = seed ^ 0x5DEECE66Dull;
 	if (pthread_create(&uthr, NULL, user_thread, NULL))
 		die("pthread_create failed");
-	read_counters(before);
-	t0 = now();
+	memset(r, 0, sizeof(*r));
 	while (injected < n_target) {
 		long goal = injected + per_round;
-
-		if (budget > 0 && now() - t0 > budget) {
-			out_of_time = 1;
-			break;
-		}
 		double tr;
 
+		if (budget > 0 && now() - t0 > budget) {
+			r->out_of_time = 1;
+			break;
+		}
 		if (goal > n_target)
 			goal = n_target;
 		listener_open();
@@ -1446,41 +1464,197 @@ int main(int argc, char **argv)
 		close(listen_fd);
 		listen_fd = -1;
 		pump(0);
-		rounds++;
-		if (!(rounds % 25))
-			say("fuzz: %ld segments, %.0f segments/s\n", injected,
-			    tfuzz > 0 ? (injected / tfuzz) : 0);
+		r->rounds++;
+		if (!(r->rounds % 25))
+			say("fuzz: %s%ld segments, %.0f segments/s\n", who,
+			    injected, tfuzz > 0 ? (injected / tfuzz) : 0);
 	}
-	t1 = now();
 	__atomic_store_n(&user_quit, 1, __ATOMIC_SEQ_CST);
 	pthread_join(uthr, NULL);
-	/* The last replies, then the counters. */
+	/* The last replies: whatever they trigger is counted before the
+	 * parent reads the counters. */
 	pump(100);
+	close(tunfd);
+
+	r->injected = injected;
+	r->replies = replies;
+	r->fragmented = fragmented;
+	r->ipopts = ipopts;
+	r->icmps = icmps;
+	r->user_ops = user_ops;
+	r->user_accepts = user_accepts;
+	r->stream_bytes = stream_bytes;
+	r->stream_bad = stream_bad;
+	r->tfuzz = tfuzz;
+	memcpy(r->kind_segs, kind_segs, sizeof(kind_segs));
+	memcpy(r->kind_ok, kind_ok, sizeof(kind_ok));
+	memcpy(r->kind_tried, kind_tried, sizeof(kind_tried));
+	memcpy(r->verdicts, verdicts, sizeof(verdicts));
+}
+
+/*
+ * -j N: N processes, so that N CPUs run the receive path (a write into tun
+ * is processed in the writer's context, on its CPU). Each gets seed + i
+ * and its share of the segments, and sends its result back over a pipe;
+ * the parent does the counter check once, for all of them. A child dies
+ * with its parent (PR_SET_PDEATHSIG), so killing the fuzzer kills all.
+ */
+static int run_children(int jobs, uint64_t seed, long n_target, long per_round,
+			double t0, double budget, struct result *res)
+{
+	int fds[MAX_JOBS], i, st, bad = 0;
+	pid_t pids[MAX_JOBS], parent = getpid();
+
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < jobs; i++) {
+		int p[2];
+		long share = n_target / jobs + (i < n_target % jobs);
+
+		if (pipe2(p, O_CLOEXEC))
+			die("pipe: %s", strerror(errno));
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork: %s", strerror(errno));
+		if (!pids[i]) {
+			struct result r;
+			ssize_t w;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(2);
+			close(p[0]);
+			snprintf(who, sizeof(who), "injector %d: ", i);
+			injector(i, seed + i, share, per_round, t0, budget, &r);
+			w = write(p[1], &r, sizeof(r));
+			fflush(stdout);
+			_exit(w == (ssize_t)sizeof(r) ? 0 : 2);
+		}
+		close(p[1]);
+		fds[i] = p[0];
+	}
+	for (i = 0; i < jobs; i++) {
+		ssize_t n = read(fds[i], &res[i], sizeof(res[i]));
+
+		close(fds[i]);
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
+		    n != (ssize_t)sizeof(res[i])) {
+			fprintf(stderr, "fuzz: injector %d (xfz%d) failed (status 0x%x)\n",
+				i, i, st);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	long n_target = 100000, per_round = 4000, before[C_MAX], after[C_MAX];
+	long expect[C_MAX];
+	struct result res[MAX_JOBS], sum;
+	uint64_t seed = 0;
+	int opt, i, j, k, fails = 0, have_seed = 0, jobs = 1;
+	double t0, t1, budget = 0, rate = 0;
+
+	while ((opt = getopt(argc, argv, "n:s:j:r:T:t:qp:U")) != -1) {
+		switch (opt) {
+		case 'n': n_target = strtol(optarg, NULL, 0); break;
+		case 's': seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
+		case 'j': jobs = atoi(optarg); break;
+		case 'r': per_round = strtol(optarg, NULL, 0); break;
+		case 'T': step_timeout = atof(optarg); break;
+		case 'p': ipproto = atoi(optarg); break;
+		case 'q': quiet = 1; break;
+		case 'U': no_user = 1; break;
+		case 't': budget = atof(optarg); break;
+		default: usage();
+		}
+	}
+	if (n_target < 1 || per_round < 1 || jobs < 1 || jobs > MAX_JOBS ||
+	    n_target < jobs)
+		usage();
+	if (!have_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_sec * 1000003u ^ ts.tv_nsec ^ getpid();
+	}
+	if (jobs == 1)
+		printf("fuzz: seed %llu (replay with -s %llu), %ld segments, %ld per round\n",
+		       (unsigned long long)seed, (unsigned long long)seed, n_target,
+		       per_round);
+	else
+		printf("fuzz: seed %llu (replay with -s %llu -j %d), %ld segments, %ld per round, %d injectors (xfz0..xfz%d, seeds %llu..%llu)\n",
+		       (unsigned long long)seed, (unsigned long long)seed, jobs,
+		       n_target, per_round, jobs, jobs - 1,
+		       (unsigned long long)seed, (unsigned long long)(seed + jobs - 1));
+	fflush(stdout);
+
+	read_counters(before);
+	t0 = now();
+	if (jobs == 1)
+		injector(0, seed, n_target, per_round, t0, budget, &res[0]);
+	else if (run_children(jobs, seed, n_target, per_round, t0, budget, res))
+		return 2;
+	t1 = now();
 	read_counters(after);
 
+	memset(&sum, 0, sizeof(sum));
+	for (j = 0; j < jobs; j++) {
+		struct result *r = &res[j];
+
+		if (jobs > 1)
+			printf("fuzz: injector %d (xfz%d, seed %llu): %ld segments, %.0f segments/s while fuzzing, %ld rounds%s\n",
+			       j, j, (unsigned long long)(seed + j), r->injected,
+			       r->tfuzz > 0 ? r->injected / r->tfuzz : 0, r->rounds,
+			       r->out_of_time ? ", stopped at the time budget" : "");
+		sum.injected += r->injected;
+		sum.rounds += r->rounds;
+		sum.replies += r->replies;
+		sum.fragmented += r->fragmented;
+		sum.ipopts += r->ipopts;
+		sum.icmps += r->icmps;
+		sum.user_ops += r->user_ops;
+		sum.user_accepts += r->user_accepts;
+		sum.stream_bytes += r->stream_bytes;
+		sum.stream_bad += r->stream_bad;
+		sum.out_of_time |= r->out_of_time;
+		for (k = 0; k < EP_KINDS; k++) {
+			sum.kind_segs[k] += r->kind_segs[k];
+			sum.kind_ok[k] += r->kind_ok[k];
+			sum.kind_tried[k] += r->kind_tried[k];
+		}
+		for (k = 0; k < V_NVERDICTS; k++)
+			sum.verdicts[k] += r->verdicts[k];
+		/* The injectors ran side by side: their rates add up. */
+		if (r->tfuzz > 0)
+			rate += r->injected / r->tfuzz;
+	}
+
 	printf("fuzz: %ld segments in %.1f s (%.0f segments/s while fuzzing, %.0f overall), %ld rounds, %ld replies read\n",
-	       injected, t1 - t0, tfuzz > 0 ? injected / tfuzz : 0,
-	       injected / (t1 - t0), rounds, replies);
-	if (out_of_time)
+	       sum.injected, t1 - t0, rate, sum.injected / (t1 - t0), sum.rounds,
+	       sum.replies);
+	if (sum.out_of_time)
 		printf("fuzz: stopped at the time budget (-t %.0f) after %ld of %ld segments\n",
-		       budget, injected, n_target);
+		       budget, sum.injected, n_target);
 	printf("fuzz: also %ld segments sent as IP fragments, %ld with IP options, %ld ICMP errors; user thread: %ld calls, %ld children accepted\n",
-	       fragmented, ipopts, icmps, user_ops, user_accepts);
+	       sum.fragmented, sum.ipopts, sum.icmps, sum.user_ops, sum.user_accepts);
 	printf("fuzz: endpoints reached/tried and segments per kind:\n");
 	for (k = 0; k < EP_KINDS; k++)
-		printf("fuzz:   %-12s %5ld/%-5ld %9ld\n", kind_names[k], kind_ok[k],
-		       kind_tried[k], kind_segs[k]);
+		printf("fuzz:   %-12s %5ld/%-5ld %9ld\n", kind_names[k], sum.kind_ok[k],
+		       sum.kind_tried[k], sum.kind_segs[k]);
 	printf("fuzz: model: pass %ld, header %ld, checksum %ld, flags %ld, options %ld, address %ld\n",
-	       verdicts[V_PASS], verdicts[V_HDR], verdicts[V_CSUM],
-	       verdicts[V_FLAGS], verdicts[V_OPTS], verdicts[V_ADDR]);
+	       sum.verdicts[V_PASS], sum.verdicts[V_HDR], sum.verdicts[V_CSUM],
+	       sum.verdicts[V_FLAGS], sum.verdicts[V_OPTS], sum.verdicts[V_ADDR]);
 
-	expect[C_HDR] = verdicts[V_HDR];
-	expect[C_CSUM] = verdicts[V_CSUM];
-	expect[C_FLAGS] = verdicts[V_FLAGS];
-	expect[C_OPTS] = verdicts[V_OPTS];
-	expect[C_ADDR] = verdicts[V_ADDR];
-	expect[C_INERRS] = verdicts[V_HDR] + verdicts[V_CSUM] +
-			   verdicts[V_FLAGS] + verdicts[V_OPTS] + verdicts[V_ADDR];
+	expect[C_HDR] = sum.verdicts[V_HDR];
+	expect[C_CSUM] = sum.verdicts[V_CSUM];
+	expect[C_FLAGS] = sum.verdicts[V_FLAGS];
+	expect[C_OPTS] = sum.verdicts[V_OPTS];
+	expect[C_ADDR] = sum.verdicts[V_ADDR];
+	expect[C_INERRS] = sum.verdicts[V_HDR] + sum.verdicts[V_CSUM] +
+			   sum.verdicts[V_FLAGS] + sum.verdicts[V_OPTS] +
+			   sum.verdicts[V_ADDR];
 	for (i = C_INERRS; i < C_MAX; i++) {
 		long d = after[i] - before[i];
 		int good = d == expect[i];
@@ -1491,21 +1665,21 @@ int main(int argc, char **argv)
 	}
 	{
 		long d = after[C_INSEGS] - before[C_INSEGS];
-		int good = d >= injected;
+		int good = d >= sum.injected;
 
 		printf("fuzz: %-13s delta %9ld, at least %9ld: %s\n", cnames[C_INSEGS],
-		       d, injected, good ? "ok" : "MISMATCH");
+		       d, sum.injected, good ? "ok" : "MISMATCH");
 		fails += !good;
 	}
 	printf("fuzz: stream: %ld bytes read back in order, %ld wrong: %s\n",
-	       stream_bytes, stream_bad, stream_bytes && !stream_bad ? "ok" : "MISMATCH");
-	fails += !stream_bytes || stream_bad;
+	       sum.stream_bytes, sum.stream_bad,
+	       sum.stream_bytes && !sum.stream_bad ? "ok" : "MISMATCH");
+	fails += !sum.stream_bytes || sum.stream_bad;
 	for (k = 0; k < EP_KINDS; k++) {
-		if (!kind_ok[k]) {
+		if (!sum.kind_ok[k]) {
 			printf("fuzz: no %s endpoint was ever reached\n", kind_names[k]);
 			fails++;
 		}
 	}
-	close(tunfd);
 	return fails ? 1 : 0;
 }
