@@ -43,7 +43,7 @@ modprobe tun 2>/dev/null || true
 
 if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
 	N=${XTCP_FUZZ_N:-1000000} deadline=300 budget=${XTCP_FUZZ_BUDGET:-1200}
-	legit_mb=1 legit_pause=5 dump_pause=5
+	legit_mb=1 legit_pause=30 dump_pause=5
 else
 	N=${XTCP_FUZZ_N:-100000} deadline=90 budget=${XTCP_FUZZ_BUDGET:-}
 	legit_mb=4 legit_pause=0 dump_pause=1
