@@ -24,16 +24,16 @@
 #
 # Scale: the fuzzer runs 2 injectors (fuzz -j 2, XTCP_FUZZ_JOBS), each on
 # its own tun device, so the receive path runs on both vCPUs at once.
-# 100000 segments on the stock kernel (all of them must be sent; 15-50 s of
-# fuzzing, more at high host load, within the runner's 300 s), legitimate
-# transfers of 4 MB back to back, dumps every second. With
-# XTCP_DEBUG_KERNEL=1: 1000000 segments (~1000/s there on an idle host, see
-# docs/testing.md), no new round after 1200 s (XTCP_FUZZ_BUDGET) as a
-# safety net, so the count actually sent is what the result line states;
-# transfers of 1 MB with 5 s pauses and dumps every 5 s, which would
-# otherwise take the fuzzer's CPU. XTCP_FUZZ_N overrides the count (make
-# fuzz N=...), and XTCP_FUZZ_SEED replays a run's mutations (the seed is
-# always printed; replay with the same XTCP_FUZZ_JOBS).
+# 100000 segments on the stock kernel (all of them must be sent; ~8 s of
+# fuzzing on an idle host, more at high load, within the runner's 300 s),
+# legitimate transfers of 4 MB back to back, dumps every second. With
+# XTCP_DEBUG_KERNEL=1: 1000000 segments, but no new round after 1200 s
+# (XTCP_FUZZ_BUDGET), and the result line states the count actually sent:
+# 420-570 segments/s there in this test (docs/testing.md), so ~500000 in
+# the budget; transfers of 1 MB with 30 s pauses and dumps every 5 s, which
+# would otherwise take the fuzzer's CPU. XTCP_FUZZ_N overrides the count
+# (make fuzz N=...), and XTCP_FUZZ_SEED replays a run's mutations (the seed
+# is always printed; replay with the same XTCP_FUZZ_JOBS).
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 require_root
 require_module xtcp
@@ -64,7 +64,7 @@ for s in tw_timeout_ms=10000 fin_timeout_ms=10000 orphan_retries=2; do
 	in_xa sysctl -qw "net.xtcp.$s" || bail_out "sysctl net.xtcp.$s"
 done
 
-# The legitimate transfers: 4 MB from xb to xa (1 MB and a 5 s pause after
+# The legitimate transfers: 4 MB from xb to xa (1 MB and a 30 s pause after
 # each on the debug kernel, where they would take a vCPU from the fuzzer),
 # one after the other, until the fuzzer is done (and one more if none
 # finished before).
