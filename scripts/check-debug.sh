@@ -15,7 +15,7 @@
 # WARN, BUG, hung task or soft lockup fails it, printed in full).
 #
 # Environment: VM_TIMEOUT (whole suite boot, default 5400 s),
-# XTCP_TEST_TIMEOUT (per test program, default 1800 s), JOBS (kernel make -j).
+# XTCP_TEST_TIMEOUT (per test program, default 2400 s: fuzz_test.sh takes ~25 min), JOBS (kernel make -j).
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,7 +60,7 @@ else
 fi
 . "$TOP/selftests/vm/debug-env.sh"
 export VM_TIMEOUT=${VM_TIMEOUT:-5400}
-export XTCP_TEST_TIMEOUT=${XTCP_TEST_TIMEOUT:-1800}
+export XTCP_TEST_TIMEOUT=${XTCP_TEST_TIMEOUT:-2400}
 
 echo "=== build: xtcp.ko against the debug kernel ($XTCP_KO), tools, selftests"
 if ! $MAKE --no-print-directory -C "$TOP" module-debug tools selftests; then
