@@ -650,6 +650,29 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 240)
 }
 
 /*
+ * The ACK that completes a cookie handshake (peer ISN isn, our cookie),
+ * from IP_B:sport: the accepted connection's peer port, -1 when none
+ * comes within ms, -2 when the send fails.
+ */
+static int sf_ack_cookie(int raw, int lfd, int sport, uint32_t isn,
+			 uint32_t cookie, int ms)
+{
+	struct xt_seg s = { .sport = sport, .dport = SF_PORT,
+			    .flags = XTCP_F_ACK, .window = 1000,
+			    .seq = isn + 1, .ack = cookie + 1 };
+	int fd, port;
+
+	if (xt_raw_send(raw, IP_B, IP_A, &s))
+		return -2;
+	fd = sf_accept(lfd, ms);
+	if (fd < 0)
+		return -1;
+	port = xt_getport(fd, 1);
+	close(fd);
+	return port;
+}
+
+/*
  * A cookie names its clock tick in 2 bits, so it lives 3 to 4 ticks of
  * 32 s (96 to 128 s, kmod/syncookies.c). The clock is moved instead of
  * waiting: a cookie 64 s old (2 or 3 ticks) makes a connection, one 144 s
@@ -658,11 +681,9 @@ TEST_F_TIMEOUT(net, handmade_cookie_acks, 240)
  */
 TEST_F_TIMEOUT(net, cookies_expire_after_max_age, 240)
 {
-	struct xt_seg s = { .dport = SF_PORT, .flags = XTCP_F_ACK,
-			    .window = 1000 };
 	uint32_t young, old, fresh;
 	long failed0, recv0;
-	int lfd, raw, fd;
+	int lfd, raw;
 
 	ASSERT_EQ(0, xt_sysctl(self->a, "syncookies", "2"));
 	lfd = xt_listen(self->a, IP_A, SF_PORT, SF_BACKLOG, 1);
@@ -679,35 +700,17 @@ TEST_F_TIMEOUT(net, cookies_expire_after_max_age, 240)
 	recv0 = xt_counter(self->a, "SyncookiesRecv");
 
 	ASSERT_EQ(0, sf_cookie_skew(64));
-	s.sport = 42000;
-	s.seq = 5000001;
-	s.ack = young + 1;
-	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
-	fd = sf_accept(lfd, 5000);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(42000, xt_getport(fd, 1));
-	close(fd);
+	EXPECT_EQ(42000, sf_ack_cookie(raw, lfd, 42000, 5000000, young, 5000));
 	EXPECT_EQ(1, xt_counter(self->a, "SyncookiesRecv") - recv0);
 
 	ASSERT_EQ(0, sf_cookie_skew(144));
-	s.sport = 42001;
-	s.seq = 6000001;
-	s.ack = old + 1;
-	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
+	EXPECT_EQ(-1, sf_ack_cookie(raw, lfd, 42001, 6000000, old, 500));
 	EXPECT_EQ(failed0 + 1, xt_wait_counter(self->a, "SyncookiesFailed",
 					       failed0 + 1, 5000));
-	EXPECT_EQ(-1, sf_accept(lfd, 500));
 	EXPECT_EQ(1, xt_counter(self->a, "SyncookiesRecv") - recv0);
 
 	ASSERT_EQ(0, sf_get_cookie(raw, 42002, 7000000, 1460, &fresh));
-	s.sport = 42002;
-	s.seq = 7000001;
-	s.ack = fresh + 1;
-	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &s));
-	fd = sf_accept(lfd, 5000);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(42002, xt_getport(fd, 1));
-	close(fd);
+	EXPECT_EQ(42002, sf_ack_cookie(raw, lfd, 42002, 7000000, fresh, 5000));
 	EXPECT_EQ(2, xt_counter(self->a, "SyncookiesRecv") - recv0);
 	EXPECT_EQ(1, xt_counter(self->a, "SyncookiesFailed") - failed0);
 	EXPECT_EQ(0, sf_cookie_skew(0));
