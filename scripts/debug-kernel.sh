@@ -4,29 +4,35 @@
 #
 #   debug-kernel.sh [--force]
 #
-# From Debian's /usr/src/linux-source-6.1.tar.xz, in build/debug-kernel/:
-#   linux/             the unpacked source tree, configured and built; the
+# From Debian's /usr/src/linux-source-6.1.tar.xz, built OUTSIDE the clone in
+# a cache keyed by the stamp (below), so that every clone and every CI run
+# on this machine reuses it while a fresh machine builds it once:
+#   $XTCP_CACHE/debug-kernel-<key>/   (XTCP_CACHE=/var/cache/xtcp; when it
+#                      cannot be created, build/cache/ of this clone)
+#     linux/           the unpacked source tree, configured and built; the
 #                      debug xtcp.ko is built against it (make -C linux M=...)
+#     bzImage config build.log config.log stamp
+# build/debug-kernel/ (what the rest of the tree reads) then holds links to
+# the cache's linux/ and bzImage, and copies of its config and stamp:
 #   bzImage            the image the VM boots (KERNEL_IMAGE=)
 #   config             the final .config
-#   build.log          the last build's output
 #   stamp              what the build was made from (see below)
 # Config: make tinyconfig + kernel/configs/kvm_guest.config +
 # selftests/vm/debug.config, make olddefconfig, then scripts/kconfig-verify.sh
 # fails the build if any option of the fragment was dropped.
 #
 # Rebuilt only when the fragment's options, the linux-source package version
-# or this recipe change (the stamp holds their hash); a config change rebuilds
-# incrementally, a new source version unpacks a fresh tree.
+# or this recipe change (the stamp holds their hash, and names the cache
+# directory); after a successful build, cache directories of other keys that
+# no build holds are removed (one debug kernel is ~3 GB).
 #
 # Environment: JOBS=2 (make -j), NICE=10 (its niceness), LINUX_SOURCE_TAR=path,
-# XTCP_BUILD=dir.
+# XTCP_BUILD=dir, XTCP_CACHE=dir.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=${XTCP_BUILD:-$TOP/build}
 DK=$B/debug-kernel
-TREE=$DK/linux
 FRAG=$TOP/selftests/vm/debug.config
 TAR=${LINUX_SOURCE_TAR:-/usr/src/linux-source-6.1.tar.xz}
 JOBS=${JOBS:-2}
@@ -44,10 +50,6 @@ for t in gcc make bc bison flex xz; do
 done
 [ -f /usr/include/libelf.h ] || die "libelf headers not found (objtool needs them): run 'make deps' (libelf-dev)"
 
-mkdir -p "$DK"
-exec 9>"$DK/.lock"
-flock 9	# one build at a time
-
 # What the tree is unpacked from: the package version when dpkg knows the
 # tarball, else its size and time.
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
@@ -57,25 +59,47 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
 key=$({ echo "recipe $RECIPE"; echo "source $srcver"; grep -E '^(CONFIG_|# CONFIG_)' "$FRAG"; } |
 	sha256sum | cut -d' ' -f1)
 
-if [ "$force" = 0 ] && [ -f "$DK/stamp" ] && [ "$(cat "$DK/stamp")" = "$key" ] &&
-   [ -f "$DK/bzImage" ] && [ -f "$TREE/Module.symvers" ]; then
-	msg "up to date: $DK/bzImage ($(cat "$TREE/include/config/kernel.release" 2>/dev/null))"
+CACHE=${XTCP_CACHE:-/var/cache/xtcp}
+if ! mkdir -p "$CACHE" 2>/dev/null || [ ! -w "$CACHE" ]; then
+	msg "cannot write $CACHE: caching in $B/cache instead (set XTCP_CACHE)"
+	CACHE=$B/cache
+	mkdir -p "$CACHE"
+fi
+C=$CACHE/debug-kernel-${key:0:16}
+TREE=$C/linux
+mkdir -p "$C" "$DK"
+exec 9>"$C/.lock"
+flock 9	# one build of a key at a time
+
+# build/debug-kernel/ points at the cache's build of this key.
+publish() {
+	ln -sfn "$TREE" "$DK/linux"
+	ln -sfn "$C/bzImage" "$DK/bzImage"
+	cp -p "$C/config" "$DK/config"
+	cp -p "$C/stamp" "$DK/stamp.tmp" && mv "$DK/stamp.tmp" "$DK/stamp"
+}
+
+if [ "$force" = 0 ] && [ -f "$C/stamp" ] && [ "$(cat "$C/stamp")" = "$key" ] &&
+   [ -f "$C/bzImage" ] && [ -f "$TREE/Module.symvers" ]; then
+	publish
+	msg "up to date: $C/bzImage ($(cat "$TREE/include/config/kernel.release" 2>/dev/null); cached, key ${key:0:16})"
 	exit 0
 fi
+rm -f "$DK/stamp"
 
 t0=$(date +%s)
-if [ ! -f "$TREE/Makefile" ] || [ "$(cat "$DK/source-version" 2>/dev/null)" != "$srcver" ]; then
+if [ ! -f "$TREE/Makefile" ] || [ "$(cat "$C/source-version" 2>/dev/null)" != "$srcver" ]; then
 	msg "unpacking $TAR ($srcver) into $TREE"
-	rm -rf "$TREE" "$DK/stamp" "$DK/bzImage" "$DK"/.unpack.*
-	tmp=$(mktemp -d "$DK/.unpack.XXXXXX")
+	rm -rf "$TREE" "$C/stamp" "$C/bzImage" "$C"/.unpack.*
+	tmp=$(mktemp -d "$C/.unpack.XXXXXX")
 	tar -xJf "$TAR" -C "$tmp"
 	top=$(echo "$tmp"/*)
 	[ -f "$top/Makefile" ] || die "$TAR does not hold a kernel tree"
 	mv "$top" "$TREE"
 	rmdir "$tmp"
-	echo "$srcver" >"$DK/source-version"
+	echo "$srcver" >"$C/source-version"
 fi
-rm -f "$DK/stamp"
+rm -f "$C/stamp"
 
 msg "configuring: tinyconfig + kvm_guest.config + $(basename "$FRAG")"
 kmake() { nice -n "${NICE:-10}" make -C "$TREE" -j"$JOBS" "$@"; }
@@ -83,18 +107,24 @@ kmake() { nice -n "${NICE:-10}" make -C "$TREE" -j"$JOBS" "$@"; }
 	kmake tinyconfig
 	(cd "$TREE" && scripts/kconfig/merge_config.sh -m .config kernel/configs/kvm_guest.config "$FRAG")
 	kmake olddefconfig
-} >"$DK/config.log" 2>&1 || { tail -n 30 "$DK/config.log"; die "configuring failed (log: $DK/config.log)"; }
+} >"$C/config.log" 2>&1 || { tail -n 30 "$C/config.log"; die "configuring failed (log: $C/config.log)"; }
 "$TOP/scripts/kconfig-verify.sh" "$FRAG" "$TREE/.config" "$TREE" ||
 	die "the config lacks options of $FRAG (above): fix their dependencies in the fragment"
-cp "$TREE/.config" "$DK/config"
+cp "$TREE/.config" "$C/config"
 
-msg "building bzImage (make -j$JOBS; log: $DK/build.log; ~7 min on 2 idle cores, from scratch)"
-if ! kmake bzImage modules >"$DK/build.log" 2>&1; then
-	grep -E 'error|Error' "$DK/build.log" | head -n 20
-	tail -n 20 "$DK/build.log"
-	die "the kernel build failed (log: $DK/build.log)"
+msg "building bzImage (make -j$JOBS; log: $C/build.log; ~7 min on 2 idle cores, from scratch)"
+if ! kmake bzImage modules >"$C/build.log" 2>&1; then
+	grep -E 'error|Error' "$C/build.log" | head -n 20
+	tail -n 20 "$C/build.log"
+	die "the kernel build failed (log: $C/build.log)"
 fi
-cp "$TREE/arch/x86/boot/bzImage" "$DK/bzImage.tmp"
-mv "$DK/bzImage.tmp" "$DK/bzImage"
-echo "$key" >"$DK/stamp"
-msg "built $DK/bzImage ($(cat "$TREE/include/config/kernel.release")) in $(($(date +%s) - t0)) s"
+cp "$TREE/arch/x86/boot/bzImage" "$C/bzImage.tmp"
+mv "$C/bzImage.tmp" "$C/bzImage"
+echo "$key" >"$C/stamp"
+publish
+# Other keys' builds (an older fragment or source) go, unless one is in use.
+for d in "$CACHE"/debug-kernel-*; do
+	[ "$d" = "$C" ] || [ ! -d "$d" ] && continue
+	( flock -n 9 && rm -rf "$d" ) 9>"$d/.lock" || true
+done
+msg "built $C/bzImage ($(cat "$TREE/include/config/kernel.release")) in $(($(date +%s) - t0)) s"
