@@ -9,6 +9,16 @@
 # that exits non-zero without reporting a failing case, or reports nothing,
 # counts one failure; a test that exits 4 (KSFT_SKIP) with no cases, one skip.
 #
+# A skip counts as a FAILURE unless it is on this allow-list (a missing tun
+# device, program or module file must not quietly drop the fuzzer or the
+# apps test, above all on a second kernel). Allowed, and nothing else:
+#   - a skip that names XTCP_STRESS_ONLY: the caller asked for a subset of
+#     the stress cases;
+#   - "xtcp is not loaded (XTCP_NOLOAD=1?)" when XTCP_NOLOAD=1 is set: the
+#     caller booted without the module on purpose.
+# Each skip is printed "# SKIPPED name: reason" (allowed) or counted in
+# "# FAILED name: skip not on the allow-list: reason".
+#
 #   run-tests.sh [NAME...]     (default: all; NAME as in build/selftests)
 #   XTCP_TEST_TIMEOUT=300      seconds per test program
 set -u
@@ -27,10 +37,29 @@ else
 	done
 fi
 
+# skip_allowed REASON: is this skip on the allow-list above?
+skip_allowed() {
+	case "$1" in
+	*XTCP_STRESS_ONLY*) return 0 ;;
+	*"xtcp is not loaded (XTCP_NOLOAD=1?)"*) [ "${XTCP_NOLOAD:-0}" = 1 ] && return 0 ;;
+	esac
+	return 1
+}
+
 kmsg() { echo "xtcp-selftests: $*" >/dev/kmsg 2>/dev/null || true; }
 
 passed=0 failed=0 skipped=0
 skips=() failures=()
+# With no names: every test source must have its program in build/selftests
+# (a program that did not build is a failure, not one test fewer).
+if [ $# = 0 ]; then
+	for src in "$TOP"/selftests/*.c "$TOP"/selftests/*.sh; do
+		b=$(basename "$src"); b=${b%.c}
+		[ "$b" = lib.sh ] && continue
+		[ -e "$DIR/$b" ] && continue
+		failures+=("$b: not built (no $DIR/$b)"); failed=$((failed + 1))
+	done
+fi
 echo "TAP version 13"
 echo "1..${#tests[@]}"
 n=0
@@ -55,8 +84,9 @@ for t in "${tests[@]}"; do
 	p=$((p - s))
 	# kselftest_harness prints "ok N # SKIP reason" without the case's
 	# name: take it from the "#  RUN name ..." line before.
+	tskips=()
 	while IFS= read -r line; do
-		skips+=("$name: $line")
+		tskips+=("$line")
 	done < <(awk '/^#  RUN / { run = $3 }
 		/^ok [0-9]+.*# *SKIP/ {
 			sub(/^ok /, ""); n = $1; sub(/^[0-9]+ */, "")
@@ -72,7 +102,7 @@ for t in "${tests[@]}"; do
 		f=$((f + 1)); verdict="not ok"; why="timed out after ${per_test_timeout}s"
 	elif [ "$rc" = 4 ] && [ $((p + f + s)) = 0 ]; then
 		reason=$(sed -n 's/^1\.\.0 *# *SKIP *//p' "$out" | head -n1)
-		skips+=("$name: ${reason:-skipped (exit 4)}")
+		tskips+=("${reason:-skipped (exit 4)}")
 		s=1; why="skipped: ${reason:-exit 4}"
 	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$f" = 0 ]; then
 		failures+=("$name: exited with status $rc without a failing case")
@@ -86,6 +116,16 @@ for t in "${tests[@]}"; do
 		why="$p passed${s:+, $s skipped}"
 	fi
 	[ "$s" = 0 ] && [ "$verdict" = ok ] && why="$p passed"
+	# Skips off the allow-list are failures.
+	for x in "${tskips[@]+"${tskips[@]}"}"; do
+		if skip_allowed "$x"; then
+			skips+=("$name: $x")
+		else
+			failures+=("$name: skip not on the allow-list: $x")
+			s=$((s - 1)) f=$((f + 1)) verdict="not ok"
+			why="a skip not on the allow-list ($x)"
+		fi
+	done
 	echo "$verdict $n selftests: xtcp: $name # $why (${secs}s)"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	rm -f "$out"
