@@ -24,16 +24,16 @@
 #
 # Scale: the fuzzer runs 2 injectors (fuzz -j 2, XTCP_FUZZ_JOBS), each on
 # its own tun device, so the receive path runs on both vCPUs at once.
-# 100000 segments on the stock kernel (all of them must be sent; ~8 s of
-# fuzzing on an idle host, more at high load, within the runner's 300 s),
-# legitimate transfers of 4 MB back to back, dumps every second. With
-# XTCP_DEBUG_KERNEL=1: 1000000 segments, but no new round after 1400 s
-# (XTCP_FUZZ_BUDGET), and the result line states the count actually sent:
-# ~730 segments/s there in this test on an idle host with the debug boot's
-# tsc=reliable (docs/testing.md), so 10^6 in ~23 min; transfers of 1 MB with 30 s pauses and dumps every 5 s, which
-# would otherwise take the fuzzer's CPU. XTCP_FUZZ_N overrides the count
-# (make fuzz N=...), and XTCP_FUZZ_SEED replays a run's mutations (the seed
-# is always printed; replay with the same XTCP_FUZZ_JOBS).
+# 1000000 segments on the stock kernel (~14,000 segments/s: about a minute
+# of fuzzing on an idle host), legitimate transfers of 4 MB back to back,
+# dumps every second. With XTCP_DEBUG_KERNEL=1 (the KASAN tier): 100000
+# segments over the same paths (~730 segments/s there, ~2.5 min), transfers
+# of 1 MB with 30 s pauses and dumps every 5 s, which would otherwise take
+# the fuzzer's CPU; make soak runs 10^6 under KASAN (XTCP_FUZZ_N). Every
+# segment asked for must be sent: XTCP_FUZZ_BUDGET (fuzz -t) only stops a
+# run that would overrun, and that run fails. XTCP_FUZZ_N overrides the
+# count (make fuzz N=...), and XTCP_FUZZ_SEED replays a run's mutations (the
+# seed is always printed; replay with the same XTCP_FUZZ_JOBS).
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 require_root
 require_module xtcp
@@ -42,10 +42,10 @@ modprobe tun 2>/dev/null || true
 [ -c /dev/net/tun ] || skip_all "no /dev/net/tun (CONFIG_TUN)"
 
 if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
-	N=${XTCP_FUZZ_N:-1000000} deadline=300 budget=${XTCP_FUZZ_BUDGET:-1400}
+	N=${XTCP_FUZZ_N:-100000} deadline=300 budget=${XTCP_FUZZ_BUDGET:-}
 	legit_mb=1 legit_pause=30 dump_pause=5
 else
-	N=${XTCP_FUZZ_N:-100000} deadline=90 budget=${XTCP_FUZZ_BUDGET:-}
+	N=${XTCP_FUZZ_N:-1000000} deadline=90 budget=${XTCP_FUZZ_BUDGET:-}
 	legit_mb=4 legit_pause=0 dump_pause=1
 fi
 jobs=${XTCP_FUZZ_JOBS:-2}
@@ -64,6 +64,13 @@ for s in tw_timeout_ms=10000 fin_timeout_ms=10000 orphan_retries=2; do
 	in_xa sysctl -qw "net.xtcp.$s" || bail_out "sysctl net.xtcp.$s"
 done
 
+# InSegs of xa counts the fuzzer's segments and the legitimate transfers'
+# (from xb, xa's only other XTCP peer): xb's OutSegs is subtracted. Both
+# are read before anything runs and once the namespace is quiet (below), so
+# that nothing is in flight at either edge.
+insegs0=$(in_xa awk '/^Xtcp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "InSegs") c = i; h = 1 } else print $c }' /proc/net/xtcp/snmp)
+outsegs0=$(in_xb awk '/^Xtcp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "OutSegs") c = i; h = 1 } else print $c }' /proc/net/xtcp/snmp)
+
 # The legitimate transfers: 4 MB from xb to xa (1 MB and a 30 s pause after
 # each on the debug kernel, where they would take a vCPU from the fuzzer),
 # one after the other, until the fuzzer is done (and one more if none
@@ -74,7 +81,11 @@ legit() {
 	local i=0 got t port t0
 	while [ $i = 0 ] || [ ! -e "$W/stop" ]; do
 		if [ $i != 0 ] && [ "$legit_pause" -gt 0 ]; then
-			sleep "$legit_pause"
+			# the pause, cut short when the fuzzer is done
+			for t in $(seq 1 $((legit_pause * 10))); do
+				[ -e "$W/stop" ] && break
+				sleep 0.1
+			done
 			[ -e "$W/stop" ] && break
 		fi
 		i=$((i + 1)) port=$((5000 + i)) t0=$(date +%s)
@@ -106,11 +117,20 @@ on_exit "touch $W/stop; kill $legit_pid"
 
 # Socket dumps (sock_diag and netlink) of the churning tables, meanwhile
 # (every second; every 5 s on the debug kernel, where each costs the
-# fuzzer a vCPU for a while), and an events listener.
-(while [ ! -e "$W/stop" ]; do in_xa xtcpstat -aeimo >/dev/null 2>&1; sleep $dump_pause; done) &
-on_exit "kill $!"
-in_xa timeout 600 xtcpstat -E >/dev/null 2>&1 &
-on_exit "kill $!"
+# fuzzer a vCPU for a while): each dump's exit status is kept, and every
+# dump must succeed. And an events listener for the whole run, without a
+# timeout: it must still be following when the fuzzer is done.
+(while [ ! -e "$W/stop" ]; do
+	r=0; in_xa xtcpstat -aeimo >/dev/null 2>"$W/dump.err" || r=$?
+	echo "$r" >>"$W/dumps"
+	[ "$r" = 0 ] || cat "$W/dump.err" >>"$W/dumps.err"
+	sleep $dump_pause
+done) &
+dumper=$!
+on_exit "kill $dumper"
+in_xa xtcpstat -E >"$W/events" 2>"$W/events.err" &
+events_pid=$!
+on_exit "kill $events_pid"
 
 rc=0
 t0=$(date +%s)
@@ -119,6 +139,31 @@ touch "$W/stop"
 diag "$(cat "$W/fuzz.out")" "fuzzer: $(($(date +%s) - t0)) s"
 sent=$(sed -n 's/^fuzz: \([0-9]*\) segments in .*/\1/p' "$W/fuzz.out")
 check_eq "fuzzer ($jobs injectors): ${sent:-?} of $N segments at every kind of endpoint, every drop counted (exit status)" 0 "$rc"
+check_eq "the fuzzer sent every one of the $N segments asked for" "$N" "${sent:-none}"
+
+if kill -0 $events_pid 2>/dev/null; then
+	kill $events_pid; r=0; wait $events_pid || r=$?
+	ev=$(($(wc -l <"$W/events") - 1))
+	diag "xtcpstat -E: $ev event lines$([ -s "$W/events.err" ] && echo "; $(head -n 3 "$W/events.err" | tr '\n' ' ')")"
+	if [ "$r" = 143 ] && [ "$ev" -gt 0 ]; then
+		ok "xtcpstat -E followed events for the whole run ($ev lines) and ended only at SIGTERM"
+	else
+		not_ok "xtcpstat -E followed events for the whole run (exit $r at SIGTERM, $ev event lines)"
+	fi
+else
+	r=0; wait $events_pid || r=$?
+	not_ok "xtcpstat -E followed events for the whole run: it exited early (status $r)"
+	diag "$(cat "$W/events.err")"
+fi
+wait $dumper
+n_dumps=$(wc -l <"$W/dumps" 2>/dev/null || echo 0)
+bad_dumps=$(grep -vc '^0$' "$W/dumps" 2>/dev/null)
+if [ "$n_dumps" -gt 0 ] && [ "${bad_dumps:-0}" = 0 ]; then
+	ok "every xtcpstat -aeimo dump during the run succeeded ($n_dumps)"
+else
+	not_ok "every xtcpstat -aeimo dump during the run succeeded ($bad_dumps of $n_dumps failed)"
+	diag "$(head -n 10 "$W/dumps.err" 2>/dev/null)"
+fi
 
 wait $legit_pid
 diag "the last transfer ended after $(($(date +%s) - t0)) s"
@@ -149,6 +194,15 @@ if [ -z "$left" ] && [ "$(snmp CurrEstab)" = 0 ] && [ "$(snmp CurrTimeWait)" = 0
 else
 	not_ok "nothing left in the namespace: no socket, request or TIME-WAIT entry"
 	diag "after ${deadline} s: CurrEstab $(snmp CurrEstab), CurrTimeWait $(snmp CurrTimeWait)" "$left"
+fi
+# Quiet now: xa's InSegs beyond what xb sent it are the fuzzer's.
+d_in=$(($(snmp InSegs) - insegs0))
+d_xb=$(($(in_xb awk '/^Xtcp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "OutSegs") c = i; h = 1 } else print $c }' /proc/net/xtcp/snmp) - outsegs0))
+diag "InSegs of xa +$d_in, of which +$d_xb sent by xb (the legitimate transfers)"
+if [ -n "$sent" ] && [ $((d_in - d_xb)) -ge "$sent" ]; then
+	ok "InSegs of xa grew by the $sent fuzzed segments, not counting the legitimate transfers' ($((d_in - d_xb)) >= $sent)"
+else
+	not_ok "InSegs of xa grew by the fuzzed segments, not counting the legitimate transfers' ($((d_in - d_xb)) < ${sent:-?})"
 fi
 
 $IP netns del $XA

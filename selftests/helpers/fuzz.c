@@ -38,10 +38,11 @@
  * options). At the end the deltas of InHdrErrors, InCsumErrors, InBadFlags,
  * InBadOpts and InErrs of /proc/net/xtcp/snmp must equal the model's
  * counts exactly, and InSegs must have grown by at least the number of
- * segments injected. Exit status 0 when they do, 1 when not, 2 on a setup
- * error. The seed is printed; -s SEED (with the same -j) replays the same
- * mutations (the kernel's own ISNs and timing still differ from run to
- * run).
+ * segments injected; and exactly SEGMENTS must have been sent (a run
+ * stopped at its -t budget fails). Exit status 0 when all hold, 1 when not,
+ * 2 on a setup error. The seed is printed; -s SEED (with the same -j)
+ * replays the same mutations (the kernel's own ISNs and timing still
+ * differ from run to run).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -1687,6 +1688,10 @@ int main(int argc, char **argv)
 		       d, sum.injected, good ? "ok" : "MISMATCH");
 		fails += !good;
 	}
+	/* A run cut short by its time budget checked less than asked: fail. */
+	printf("fuzz: segments sent %ld of %ld: %s\n", sum.injected, n_target,
+	       sum.injected == n_target ? "ok" : "MISMATCH");
+	fails += sum.injected != n_target;
 	printf("fuzz: stream: %ld bytes read back in order, %ld wrong: %s\n",
 	       sum.stream_bytes, sum.stream_bad,
 	       sum.stream_bytes && !sum.stream_bad ? "ok" : "MISMATCH");
