@@ -310,9 +310,8 @@ TEST_F(net, client_closes_first)
 	EXPECT_EQ(EADDRNOTAVAIL, errno);
 	close(fd);
 
-	/* After tw_timeout_ms the entry is gone. */
-	xt_sleep_ms(2500);
-	EXPECT_EQ(0, xt_counter(self->b, "CurrTimeWait"));
+	/* After tw_timeout_ms the entry is gone (polled, 10 s at most). */
+	EXPECT_EQ(0, xt_wait_counter(self->b, "CurrTimeWait", 0, 10000));
 	fd = xt_xsock(self->b);
 	ASSERT_EQ(0, xt_bind(fd, IP_B, port));
 	EXPECT_EQ(0, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));
@@ -501,9 +500,8 @@ TEST_F_TIMEOUT(net, port_exhaustion_and_recovery, 40)
 	EXPECT_LE(0, fd);
 	if (fd >= 0)
 		close(fd);
-	/* When the entries expire the ports come back. */
-	xt_sleep_ms(3500);
-	EXPECT_EQ(0, xt_counter(self->b, "CurrTimeWait"));
+	/* When the entries expire the ports come back (polled). */
+	EXPECT_EQ(0, xt_wait_counter(self->b, "CurrTimeWait", 0, 10000));
 	fd = xt_connect(self->b, IP_A, 5000);
 	EXPECT_LE(0, fd);
 	if (fd >= 0)
@@ -573,11 +571,14 @@ TEST_F_TIMEOUT(net, backlog_full_no_rst, 40)
 		c[i] = xt_xsock(self->b);
 		ASSERT_LE(0, c[i]);
 		EXPECT_EQ(-EINPROGRESS, xt_connect_nb(c[i], IP_A, 5000));
-		xt_sleep_ms(300);
+		/* in order: each handshake done (or dropped) before the next */
+		if (i < 2)
+			EXPECT_EQ(XTCP_ESTABLISHED,
+				  xt_wait_state(c[i], XTCP_ESTABLISHED, 5000));
 	}
 	/* listen(1) holds 2 (backlog + 1); the third SYN is dropped, not
 	 * refused: it stays in SYN-SENT and retries. */
-	xt_sleep_ms(500);
+	EXPECT_LE(1, xt_wait_counter_ge(self->a, "ListenDrops", 1, 5000));
 	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(c[0]));
 	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(c[1]));
 	EXPECT_EQ(XTCP_SYN_SENT, xt_state(c[2]));
@@ -628,16 +629,14 @@ TEST_F(net, syn_queue_overflow)
 		s.seq = 1000 * i;
 		ASSERT_EQ(0, xt_raw_send(raw, "10.0.0.3", IP_A, &s));
 	}
-	xt_sleep_ms(300);
 	/* The queue holds min(backlog, max_syn_backlog) = 4. */
-	EXPECT_EQ(6, xt_counter(self->a, "SynQueueDrops"));
+	EXPECT_EQ(6, xt_wait_counter(self->a, "SynQueueDrops", 6, 5000));
 	EXPECT_EQ(6, xt_counter(self->a, "ListenDrops"));
 	/* A real client still gets no RST and no connection while full. */
 	EXPECT_EQ(0, xt_counter(self->a, "OutRsts"));
 	EXPECT_EQ(0, xt_counter(self->a, "SyncookiesSent"));
-	/* The four entries retransmit their SYN-ACK (1 s). */
-	xt_sleep_ms(1500);
-	EXPECT_LE(4, xt_counter(self->a, "SynAckRetrans"));
+	/* The four entries retransmit their SYN-ACK (after 1 s). */
+	EXPECT_LE(4, xt_wait_counter_ge(self->a, "SynAckRetrans", 4, 5000));
 	close(raw);
 	close(lfd);
 }
@@ -692,10 +691,11 @@ TEST_F(net, blind_rst_and_syn_draw_challenge_acks)
 	s.flags = XTCP_F_SYN;
 	s.seq = seq + 5;
 	ASSERT_EQ(0, xt_raw_send(raw_b, IP_B, IP_A, &s));
-	xt_sleep_ms(300);
+	/* The segments are taken in order: once the SYN's challenge ACK
+	 * is counted, the far one was handled too. */
+	EXPECT_EQ(2, xt_wait_counter(self->a, "ChallengeACKs", 2, 5000));
 	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(srv));
 	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
-	EXPECT_EQ(2, xt_counter(self->a, "ChallengeACKs"));
 	/* The connection still carries data. */
 	ASSERT_EQ(2, write(cli, "ok", 2));
 	ASSERT_EQ(2, read(srv, buf, sizeof(buf)));
@@ -741,8 +741,8 @@ TEST_F(net, malformed_segments_are_counted_and_dropped)
 	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &t));
 	t = s; t.opts = badopt; t.optlen = 4;	/* option runs past header */
 	ASSERT_EQ(0, xt_raw_send(raw, IP_B, IP_A, &t));
-	xt_sleep_ms(300);
-
+	/* all eight counted (polled), then which counter each went to */
+	EXPECT_EQ(8, xt_wait_counter(self->a, "InErrs", 8, 5000));
 	EXPECT_EQ(1, xt_counter(self->a, "InCsumErrors"));
 	EXPECT_EQ(3, xt_counter(self->a, "InHdrErrors"));
 	EXPECT_EQ(3, xt_counter(self->a, "InBadFlags"));
@@ -793,7 +793,7 @@ TEST_F(net, sysctl_rejects_invalid_writes)
 			    self->a));
 	EXPECT_EQ(0, xt_run("test \"$(/usr/sbin/ip netns exec %s cat /proc/sys/net/xtcp/syn_retries)\" = 6",
 			    self->a));
-	EXPECT_EQ(0, xt_sysctl(self->a, "local_port_range", "\"40000 40010\""));
+	EXPECT_EQ(0, xt_sysctl(self->a, "local_port_range", "40000 40010"));
 }
 
 TEST_F_TIMEOUT(net, orphan_fin_wait2_reaped, 20)
@@ -805,8 +805,7 @@ TEST_F_TIMEOUT(net, orphan_fin_wait2_reaped, 20)
 	close(cli);	/* orphan: FIN-WAIT-1, then FIN-WAIT-2 */
 	EXPECT_EQ(XTCP_CLOSE_WAIT, xt_wait_state(srv, XTCP_CLOSE_WAIT, 3000));
 	/* The server never closes; the orphan gives up after 1 s. */
-	xt_sleep_ms(2000);
-	EXPECT_EQ(1, xt_counter(self->b, "FinWait2Timeout"));
+	EXPECT_EQ(1, xt_wait_counter(self->b, "FinWait2Timeout", 1, 5000));
 	EXPECT_EQ(XTCP_CLOSE, xt_wait_state(srv, XTCP_CLOSE, 3000));
 	close(srv);
 	close(lfd);

@@ -31,6 +31,18 @@ FIXTURE_TEARDOWN(net)
 	xt_ns_pair_destroy(self->a, self->b);
 }
 
+/*
+ * The loss tests: an RTO floor of 50 ms, not 200 (both ends). Their RTOs
+ * are real losses, and the veth RTT is far below 50 ms even under TCG;
+ * the recovery paths are the same, the waiting a quarter.
+ */
+#define XT_LOSS_RTO_MIN_MS "50"
+static inline int loss_rto_min(const char *a, const char *b)
+{
+	return xt_sysctl(a, "rto_min_ms", XT_LOSS_RTO_MIN_MS) ||
+	       xt_sysctl(b, "rto_min_ms", XT_LOSS_RTO_MIN_MS);
+}
+
 /* netem on both directions of the link */
 static inline int impair(const char *a, const char *b, const char *args)
 {

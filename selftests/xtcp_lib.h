@@ -68,6 +68,17 @@ static inline int xt_debug_kernel(void)
 	return v && !strcmp(v, "1");
 }
 
+/*
+ * make soak (XTCP_SOAK=1, on the debug kernel): the long tier's scales,
+ * which re-run the paths of make check-debug at a size that only soaks.
+ */
+static inline int xt_soak(void)
+{
+	const char *v = getenv("XTCP_SOAK");
+
+	return v && !strcmp(v, "1");
+}
+
 static inline void xt_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -83,21 +94,25 @@ static inline void xt_ns_names(char *a, char *b, size_t n)
 	snprintf(b, n, "xb%d", getpid());
 }
 
+/*
+ * Three ip processes in batch mode (-b), not one per command: a harness
+ * case builds and removes a pair, and on TCG every exec costs.
+ */
 static inline int xt_ns_pair_create(const char *a, const char *b)
 {
 	return xt_run("set -e; IP=/usr/sbin/ip; "
-		      "$IP netns add %s; $IP netns add %s; "
-		      "$IP link add va netns %s type veth peer name vb netns %s; "
-		      "$IP -n %s addr add " IP_A "/24 dev va; "
-		      "$IP -n %s addr add " IP_B "/24 dev vb; "
-		      "$IP -n %s link set va up; $IP -n %s link set lo up; "
-		      "$IP -n %s link set vb up; $IP -n %s link set lo up",
-		      a, b, a, b, a, b, a, a, b, b);
+		      "printf 'netns add %s\\nnetns add %s\\n"
+		      "link add va netns %s type veth peer name vb netns %s\\n' | $IP -b -; "
+		      "printf 'addr add " IP_A "/24 dev va\\nlink set va up\\nlink set lo up\\n' | "
+		      "$IP -n %s -b -; "
+		      "printf 'addr add " IP_B "/24 dev vb\\nlink set vb up\\nlink set lo up\\n' | "
+		      "$IP -n %s -b -",
+		      a, b, a, b, a, b);
 }
 
 static inline void xt_ns_pair_destroy(const char *a, const char *b)
 {
-	xt_run("/usr/sbin/ip netns del %s 2>/dev/null; /usr/sbin/ip netns del %s 2>/dev/null",
+	xt_run("printf 'netns del %s\\nnetns del %s\\n' | /usr/sbin/ip -force -b - 2>/dev/null",
 	       a, b);
 }
 
@@ -328,6 +343,17 @@ static inline long xt_wait_counter(const char *ns, const char *name, long want,
 	return v;
 }
 
+/* Wait up to ms for counter name of ns to reach at least want. */
+static inline long xt_wait_counter_ge(const char *ns, const char *name,
+				      long want, long ms)
+{
+	long t0 = xt_now_ms(), v;
+
+	while ((v = xt_counter(ns, name)) < want && xt_now_ms() - t0 < ms)
+		xt_sleep_ms(20);
+	return v;
+}
+
 /* Write a sysctl from C: 0 or the errno of the write. */
 static inline int xt_sysctl_errno(const char *ns, const char *name, const char *val)
 {
@@ -356,10 +382,10 @@ static inline void xt_log_counters(const char *ns)
 	       "if($i!=0)printf \"# %s: %%s %%s\\n\", n[i], $i}'", ns, ns);
 }
 
+/* Write a sysctl of ns: 0 when it worked (in-process, no ip netns exec). */
 static inline int xt_sysctl(const char *ns, const char *name, const char *val)
 {
-	return xt_run("/usr/sbin/ip netns exec %s sh -c 'echo %s > /proc/sys/net/xtcp/%s'",
-		      ns, val, name);
+	return xt_sysctl_errno(ns, name, val) ? 1 : 0;
 }
 
 /* tc netem on the veth end of a namespace ("va" in A, "vb" in B). */
