@@ -12,9 +12,9 @@ on_exit "[ -d /sys/module/xtcp ] || insmod $XTCP_KO"
 refcnt() { cat /sys/module/xtcp/refcnt; }
 wait_refcnt0() {
 	local i
-	for i in $(seq 1 "$1"); do
+	for i in $(seq 1 $(($1 * 10))); do	# polled every 0.1 s
 		[ "$(refcnt)" = 0 ] && return 0
-		sleep 1
+		sleep 0.1
 	done
 	echo "refcnt still $(refcnt) after $1 s"; return 1
 }
@@ -43,8 +43,9 @@ check "no module users before we start" wait_refcnt0 60 ||
 netns_setup
 for ns in $XA $XB; do
 	# Long enough that a loaded VM still finds the entry alive (the
-	# checks below take a few seconds there), short enough to wait out.
-	in_$( [ $ns = $XA ] && echo xa || echo xb ) sh -c 'echo 12000 > /proc/sys/net/xtcp/tw_timeout_ms'
+	# three checks below take well under a second, a few on the debug
+	# kernel), short enough to wait out.
+	$IP netns exec $ns sysctl -qw net.xtcp.tw_timeout_ms=6000
 done
 
 check "a connection opens and closes" one_connection
@@ -59,8 +60,8 @@ check "insmod brings the module back" insmod "$XTCP_KO"
 
 # Deleting the namespaces frees their entries without waiting.
 netns_setup
-in_xa sh -c 'echo 60000 > /proc/sys/net/xtcp/tw_timeout_ms'
-in_xb sh -c 'echo 60000 > /proc/sys/net/xtcp/tw_timeout_ms'
+in_xa sysctl -qw net.xtcp.tw_timeout_ms=60000
+in_xb sysctl -qw net.xtcp.tw_timeout_ms=60000
 check "a connection opens and closes" one_connection
 check "its TIME-WAIT entry pins the module" test "$(refcnt)" -gt 0
 $IP netns del $XA; $IP netns del $XB
