@@ -19,13 +19,15 @@
  *    after accept() made room.
  *  - a full accept queue drops SYNs even with cookies (never RST).
  *
- * Not tested: a cookie older than its 96 to 128 s life is refused; that
- * needs a clock two minutes on, and the module has no test hook for it.
+ * Cookie expiry: cookies_expire_after_max_age moves the cookie clock
+ * (a test-only hook) and checks that a cookie older than its 96 to 128 s
+ * life is refused while a younger one still connects.
  *
  * Scale: at least 100000 spoofed SYNs on the stock kernel (more while the
  * real client is still transferring), 6000-10000 per second under TCG:
  * 10-17 s. The debug kernel (XTCP_DEBUG_KERNEL=1) handles about 100 per
- * second, so it gets 10000 (about 100 s). The flood stops after 400 s
+ * second, so it gets 2000 (about 20 s: the same paths under KASAN; make
+ * soak, XTCP_SOAK=1, sends 10000 there). The flood stops after 400 s
  * whatever it sent (a slower kernel fails rather than hangs). The slab
  * bound is checked on the stock kernel only.
  */
@@ -287,7 +289,10 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 	const char *dbg = getenv("XTCP_DEBUG_KERNEL");
 	int debug = dbg && !strcmp(dbg, "1");
 	/* The debug kernel handles about 100 SYNs/s under TCG. */
-	const long nsyn = debug ? 10000 : 100000;
+	const char *soak = getenv("XTCP_SOAK");
+	const long nsyn = !debug ? 100000 : soak && !strcmp(soak, "1") ? 10000 : 2000;
+	/* the real client comes when the flood is well under way */
+	const long nearly = nsyn / 2 < 5000 ? nsyn / 2 : 5000;
 	int lfd, fd, refs0, refs_max, qlen, cap = 0, qmax = 0, flood_running;
 	struct sf_shared *sh;
 	struct xf_result r;
@@ -330,9 +335,9 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 	}
 	ASSERT_LT(cookies0, xt_counter(self->a, "SyncookiesSent"));
 	/* Well under way before the real client comes. */
-	for (t0 = xt_now_ms(); xt_now_ms() - t0 < 60000 && sh->sent < 5000;)
+	for (t0 = xt_now_ms(); xt_now_ms() - t0 < 60000 && sh->sent < nearly;)
 		xt_sleep_ms(20);
-	ASSERT_LE(5000, sh->sent);
+	ASSERT_LE(nearly, sh->sent);
 
 	/* A real client during the flood. */
 	cl = sf_client(self->b, nbytes);
@@ -385,6 +390,12 @@ TEST_F_TIMEOUT(net, flood_listener_bounded_client_connects, 600)
 	 * cookie, or a counted drop (the real client's SYNs got cookies
 	 * too: a few more). */
 	EXPECT_LE(sh->sent - SF_BACKLOG - bl - sn, v);
+	/* ... and the drops cannot stand in for the cookies: most SYNs
+	 * must have got one (measured: BacklogDrop 4.5% of the SYNs on the
+	 * debug kernel, where dumps hold the listener longest). */
+	EXPECT_GE(sh->sent / 5, bl + sn)
+		TH_LOG("%ld of %ld SYNs dropped before the listener: more than a fifth",
+		       bl + sn, sh->sent);
 	EXPECT_GE(sh->sent - SF_BACKLOG + 10, v);
 	EXPECT_GE(SF_BACKLOG, qmax);
 	/* No state per SYN: each request entry, socket and TIME-WAIT
