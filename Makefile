@@ -109,6 +109,7 @@ _fuzz: module tools selftests
 #   make module-debug         build/module-debug/xtcp.ko, built against it
 #   make check-debug          every selftest on it, kmemleak after the suite
 #   make vm-debug [CMD='...'] the test VM on it (panic_on_warn=1)
+#   make soak                 the long tier on it (scripts/soak.sh)
 # ---------------------------------------------------------------------------
 DEBUG_KDIR   := $(B)/debug-kernel/linux
 MODDIR_DEBUG := $(B)/module-debug
@@ -134,6 +135,15 @@ check-debug: deps
 	@$(MAKE) --no-print-directory _check-debug
 _check-debug:
 	@MAKE=$(MAKE) $(TOP)/scripts/check-debug.sh
+
+# The long tier (docs/testing.md), not in CI: on the debug kernel, 10^6
+# fuzzed segments, 10^4 stress rounds, 10^4 SYNs and TIME-WAIT entries, the
+# 64 MB transfer (scripts/soak.sh; about 45 min on 2 idle cores, estimated).
+.PHONY: soak _soak
+soak: deps
+	@$(MAKE) --no-print-directory _soak
+_soak:
+	@MAKE=$(MAKE) $(TOP)/scripts/soak.sh
 
 vm-debug: deps
 	@$(MAKE) --no-print-directory _vm-debug

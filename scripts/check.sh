@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check (after make deps): build everything, prove the VM runner catches
-# a kernel WARNING, run every selftest in ONE VM boot, and close with exactly
-# one summary line:  N passed, N failed[, N skipped]
+# a kernel WARNING (its own boot), run the demo and then every selftest in
+# ONE more VM boot, and close with exactly one summary line:
+#   N passed, N failed[, N skipped]
+# (skipped: only the allow-listed skips of selftests/vm/run-tests.sh; any
+# other skip is a failure there).
 #
 # Counted: each selftest case (TAP "ok"/"not ok" from the guest), plus the
 # host-side checks: the splat scanner on sample logs, the WARNING proof boot,
-# the demo script's boot, and "the kernel log of the selftest boot is clean".
+# the demo script (first in the suite's boot), and "the kernel log of the
+# selftest boot is clean". Each step's time is printed at the end.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +21,8 @@ SCAN=$TOP/selftests/vm/scan-splats.sh
 export VM_TIMEOUT=${VM_TIMEOUT:-2700}
 
 passed=0 failed=0 skipped=0
-failures=() skips=()
+failures=() skips=() times=()
+since() { echo $(($(date +%s) - $1)); }
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
 fail() { failed=$((failed + 1)); failures+=("$1"); echo "not ok - $1"; }
 t0=$(date +%s)
@@ -26,6 +31,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 summary() {
 	echo
+	for x in "${times[@]+"${times[@]}"}"; do echo "time: $x"; done
 	for x in "${skips[@]+"${skips[@]}"}"; do echo "skipped: $x"; done
 	for x in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $x"; done
 	echo "make check took $(($(date +%s) - t0)) s"
@@ -39,10 +45,12 @@ summary() {
 }
 
 echo "=== build: module, tools, selftests (KVER=${KVER:-?})"
+t=$(date +%s)
 if ! $MAKE --no-print-directory -C "$TOP" module tools selftests; then
 	fail "build: the module, the tools or the selftests did not build (see above)"
 	summary
 fi
+times+=("build: $(since "$t") s")
 
 echo "=== host: the splat scanner"
 samples=(
@@ -84,7 +92,7 @@ fi
 # with the offending line printed. (Done first, so that build/vm/console.log
 # is the selftest boot's log when make check ends.)
 echo "=== VM: the runner catches a kernel WARNING (selftest_warn trigger)"
-rc=0
+t=$(date +%s) rc=0
 "$RUNVM" 'echo 1 > /sys/module/xtcp/parameters/selftest_warn && echo "warn triggered"' \
 	>"$tmp/warn" 2>&1 </dev/null || rc=$?
 tr -d '\r' <"$tmp/warn" | sed 's/^/  | /'
@@ -95,21 +103,25 @@ if [ "$rc" != 0 ] && grep -q 'warn triggered' "$tmp/warn" &&
 else
 	fail "the runner did not report the guest's WARN() as a failure (exit $rc; output above)"
 fi
+times+=("WARN proof boot: $(since "$t") s")
 
-echo "=== VM: make demo's script runs to the end"
-rc=0
-"$RUNVM" "$TOP/userspace-tools/demo.sh" >"$tmp/demo" 2>&1 </dev/null || rc=$?
-if [ "$rc" = 0 ]; then
+# The demo first, in the suite's boot (one boot fewer): its output is
+# prefixed "xtcp-demo| " and its exit status reported on its own line.
+echo "=== VM: make demo's script, then every selftest (one boot, VM_TIMEOUT=${VM_TIMEOUT}s)"
+t=$(date +%s) rc=0
+"$RUNVM" "{ $TOP/userspace-tools/demo.sh; echo \"xtcp-demo: exit \$?\"; } 2>&1 | sed -u 's/^/xtcp-demo| /';
+	$TOP/selftests/vm/run-tests.sh" 2>&1 </dev/null | tee "$tmp/tests"
+rc=${PIPESTATUS[0]}
+times+=("demo + suite boot: $(since "$t") s")
+while IFS= read -r l; do times+=("$l"); done < <(tr -d '\r' <"$tmp/tests" |
+	sed -nE 's/^(ok|not ok) [0-9]+ selftests: xtcp: ([^ ]+) # .*\(([0-9]+s)\)$/test \2: \3/p')
+demo_rc=$(tr -d '\r' <"$tmp/tests" | sed -n 's/^xtcp-demo| xtcp-demo: exit \([0-9]*\)$/\1/p' | tail -n 1)
+if [ "$demo_rc" = 0 ]; then
 	pass "the demo (userspace-tools/demo.sh) runs in the VM and exits 0"
 else
-	tr -d '\r' <"$tmp/demo" | tail -n 30 | sed 's/^/  | /'
-	fail "the demo (userspace-tools/demo.sh) failed in the VM (exit $rc; output above)"
+	tr -d '\r' <"$tmp/tests" | grep '^xtcp-demo| ' | tail -n 30 | sed 's/^/  | /'
+	fail "the demo (userspace-tools/demo.sh) failed in the VM (exit ${demo_rc:-none}; output above)"
 fi
-
-echo "=== VM: every selftest (one boot, VM_TIMEOUT=${VM_TIMEOUT}s)"
-rc=0
-"$RUNVM" "$TOP/selftests/vm/run-tests.sh" 2>&1 </dev/null | tee "$tmp/tests"
-rc=${PIPESTATUS[0]}
 totals=$(tr -d '\r' <"$tmp/tests" | sed -n 's/^xtcp-selftests: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' | tail -n1)
 if [ -z "$totals" ]; then
 	fail "the selftests did not run to the end (VM exit $rc; see above and build/vm/console.log)"
