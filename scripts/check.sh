@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check (after make deps): build everything, prove the VM runner catches
-# a kernel WARNING (its own boot), run the demo and then every selftest in
-# ONE more VM boot, and close with exactly one summary line:
+# a kernel WARNING (its own boot), run the demo (its own boot), then every
+# selftest in ONE VM boot, and close with exactly one summary line:
 #   N passed, N failed[, N skipped]
 # (skipped: only the allow-listed skips of selftests/vm/run-tests.sh; any
 # other skip is a failure there).
 #
 # Counted: each selftest case (TAP "ok"/"not ok" from the guest), plus the
 # host-side checks: the splat scanner on sample logs, the WARNING proof boot,
-# the demo script (first in the suite's boot), and "the kernel log of the
+# the demo script's boot, and "the kernel log of the
 # selftest boot is clean". Each step's time is printed at the end.
 set -uo pipefail
 
@@ -108,23 +108,27 @@ else
 fi
 times+=("WARN proof boot: $(since "$t") s")
 
-# The demo first, in the suite's boot (one boot fewer): its output is
-# prefixed "xtcp-demo| " and its exit status reported on its own line.
-echo "=== VM: make demo's script, then every selftest (one boot, VM_TIMEOUT=${VM_TIMEOUT}s)"
+# The demo in its own boot: it leaves a background server behind (a
+# process of a function run with &, which its kill does not reach), which
+# in a shared boot would hold the module and its output pipe.
+echo "=== VM: make demo's script runs to the end"
 t=$(date +%s) rc=0
-"$RUNVM" "{ $TOP/userspace-tools/demo.sh; echo \"xtcp-demo: exit \$?\"; } 2>&1 | sed -u 's/^/xtcp-demo| /';
-	$TOP/selftests/vm/run-tests.sh" 2>&1 </dev/null | tee "$tmp/tests"
-rc=${PIPESTATUS[0]}
-times+=("demo + suite boot: $(since "$t") s")
-while IFS= read -r l; do times+=("$l"); done < <(tr -d '\r' <"$tmp/tests" |
-	sed -nE 's/^(ok|not ok) [0-9]+ selftests: xtcp: ([^ ]+) # .*\(([0-9]+s)\)$/test \2: \3/p')
-demo_rc=$(tr -d '\r' <"$tmp/tests" | sed -n 's/^xtcp-demo| xtcp-demo: exit \([0-9]*\)$/\1/p' | tail -n 1)
-if [ "$demo_rc" = 0 ]; then
+"$RUNVM" "$TOP/userspace-tools/demo.sh" >"$tmp/demo" 2>&1 </dev/null || rc=$?
+if [ "$rc" = 0 ]; then
 	pass "the demo (userspace-tools/demo.sh) runs in the VM and exits 0"
 else
-	tr -d '\r' <"$tmp/tests" | grep '^xtcp-demo| ' | tail -n 30 | sed 's/^/  | /'
-	fail "the demo (userspace-tools/demo.sh) failed in the VM (exit ${demo_rc:-none}; output above)"
+	tr -d '\r' <"$tmp/demo" | tail -n 30 | sed 's/^/  | /'
+	fail "the demo (userspace-tools/demo.sh) failed in the VM (exit $rc; output above)"
 fi
+times+=("demo boot: $(since "$t") s")
+
+echo "=== VM: every selftest (one boot, VM_TIMEOUT=${VM_TIMEOUT}s)"
+t=$(date +%s) rc=0
+"$RUNVM" "$TOP/selftests/vm/run-tests.sh" 2>&1 </dev/null | tee "$tmp/tests"
+rc=${PIPESTATUS[0]}
+times+=("suite boot: $(since "$t") s")
+while IFS= read -r l; do times+=("$l"); done < <(tr -d '\r' <"$tmp/tests" |
+	sed -nE 's/^(ok|not ok) [0-9]+ selftests: xtcp: ([^ ]+) # .*\(([0-9]+s)\)$/test \2: \3/p')
 totals=$(tr -d '\r' <"$tmp/tests" | sed -n 's/^xtcp-selftests: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' | tail -n1)
 if [ -z "$totals" ]; then
 	fail "the selftests did not run to the end (VM exit $rc; see above and build/vm/console.log)"

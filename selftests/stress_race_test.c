@@ -874,11 +874,11 @@ TEST_F_TIMEOUT(race, shared_socket_calls, 1500)
 	bool soak = getenv_long("XTCP_SOAK", 0) == 1;
 	long rounds = getenv_long("XTCP_STRESS_ROUNDS", soak ? 10000 : 2000);
 	/* A loaded host must not turn the test into a timeout of the
-	 * runner: no new round after the budget (150 s stock, 300 s debug,
+	 * runner: no new round after the budget (150 s stock, 400 s debug,
 	 * 900 s soak), and a run stopped by it fails below half of its
 	 * rounds (XTCP_STRESS_FLOOR). */
 	long budget_s = getenv_long("XTCP_STRESS_BUDGET_S",
-				    soak ? 900 : debug ? 300 : 150);
+				    soak ? 900 : debug ? 400 : 150);
 	long floor_n = getenv_long("XTCP_STRESS_FLOOR", rounds / 2);
 	bool budget_hit = false;
 	uint64_t seed = getenv_long("XTCP_STRESS_SEED", 0), s;
