@@ -185,7 +185,7 @@ FIXTURE_TEARDOWN(rc)
  */
 TEST_F_TIMEOUT(rc, three_simulated_hours_with_loss, 240)
 {
-	uint64_t n = (xt_debug_kernel() ? 2ULL : 4ULL) << 20;
+	uint64_t n = (xt_debug_kernel() ? 3ULL : 8ULL) << 20;
 	struct rc_flow f;
 
 	ASSERT_EQ(0, xt_netem(self->b, "vb", "delay 40ms loss 1%"));
@@ -193,8 +193,8 @@ TEST_F_TIMEOUT(rc, three_simulated_hours_with_loss, 240)
 	rc_transfer(_metadata, self->a, self->b, n, 6, rc_step_40min, &f);
 	EXPECT_EQ(12000, rc_skew);
 	EXPECT_EQ(0, rc_skew_failed);
-	/* 1 % loss, plus tail loss probes: well under 5 %. */
-	EXPECT_GT(f.xi.xtcpi_segs_out / 20, f.xi.xtcpi_total_retrans);
+	/* 1 % loss, plus tail loss probes: well under 4 % (the 32-bit clock: 12 %). */
+	EXPECT_GT(f.xi.xtcpi_segs_out / 25, f.xi.xtcpi_total_retrans);
 	xt_log_counters(self->b);
 }
 
@@ -247,7 +247,7 @@ TEST_F_TIMEOUT(rc, tcp_info_counts_retransmitted_bytes, 180)
  * one: with rto_min_ms 1500 the first SYN retransmission comes no sooner
  * than 1.5 s.
  */
-TEST_F_TIMEOUT(rc, initial_rto_respects_rto_min, 30)
+TEST_F_TIMEOUT(rc, initial_rto_respects_rto_min, 90)
 {
 	long t0, took;
 	int fd;
@@ -272,7 +272,7 @@ TEST_F_TIMEOUT(rc, initial_rto_respects_rto_min, 30)
  * the connection must give up then (the 1.5 s have passed), not 1.5 s
  * after the probe.
  */
-TEST_F_TIMEOUT(rc, user_timeout_counts_from_first_send, 40)
+TEST_F_TIMEOUT(rc, user_timeout_counts_from_first_send, 90)
 {
 	int lfd, srv, cli;
 	long t0, took;
