@@ -206,7 +206,7 @@ TEST_F_TIMEOUT(rc, three_simulated_hours_with_loss, 240)
  */
 TEST_F_TIMEOUT(rc, reordering_is_measured, 180)
 {
-	uint64_t n = (xt_debug_kernel() ? 2ULL : 8ULL) << 20;
+	uint64_t n = (xt_debug_kernel() ? 2ULL : 4ULL) << 20;
 	struct rc_flow f;
 
 	ASSERT_EQ(0, xt_netem(self->b, "vb", "delay 10ms reorder 25% 50%"));
@@ -228,7 +228,7 @@ TEST_F_TIMEOUT(rc, reordering_is_measured, 180)
  */
 TEST_F_TIMEOUT(rc, tcp_info_counts_retransmitted_bytes, 180)
 {
-	uint64_t n = 4ULL << 20;
+	uint64_t n = 2ULL << 20;
 	struct rc_flow f;
 
 	ASSERT_EQ(0, xt_netem(self->b, "vb", "loss 2%"));
