@@ -193,7 +193,8 @@ TEST_F_TIMEOUT(rc, three_simulated_hours_with_loss, 240)
 	rc_transfer(_metadata, self->a, self->b, n, 6, rc_step_40min, &f);
 	EXPECT_EQ(12000, rc_skew);
 	EXPECT_EQ(0, rc_skew_failed);
-	/* 1 % loss, plus tail loss probes: well under 4 % (the 32-bit clock: 12 %). */
+	/* 1 % loss, plus tail loss probes: under 4 % (measured 0.9-1.8 %;
+	 * the 32-bit clock: 3-12 %). */
 	EXPECT_GT(f.xi.xtcpi_segs_out / 25, f.xi.xtcpi_total_retrans);
 	xt_log_counters(self->b);
 }
