@@ -37,6 +37,17 @@ static const struct kernel_param_ops xtcp_warn_ops = {
 module_param_cb(selftest_warn, &xtcp_warn_ops, NULL, 0200);
 MODULE_PARM_DESC(selftest_warn, "write anything to raise a test WARN");
 
+/*
+ * Test-only: seconds added to the module's microsecond clock (the send
+ * times RACK compares, xtcp_clock_us()), so a selftest can make a
+ * connection live for hours (and across the clock's wraps) in seconds.
+ * The clock is 64-bit: a skew cannot make it wrap. A test moves it
+ * forward only while connections live; root only.
+ */
+unsigned int xtcp_clock_skew;
+module_param_named(selftest_clock_skew, xtcp_clock_skew, uint, 0600);
+MODULE_PARM_DESC(selftest_clock_skew, "test only: seconds added to the RACK clock");
+
 static const struct net_protocol xtcp_net_protocol = {
 	.handler	= xtcp_v4_rcv,
 	.err_handler	= xtcp_v4_err,
@@ -54,6 +65,7 @@ static int __init xtcp_init(void)
 		pr_err("xtcp: ipproto %d out of range\n", xtcp_ipproto);
 		return -EINVAL;
 	}
+	BUILD_BUG_ON(sizeof(struct xtcp_skb_cb) > sizeof_field(struct sk_buff, cb));
 	get_random_bytes(&xtcp_secret, sizeof(xtcp_secret));
 
 	err = xtcp_tw_cache_init();

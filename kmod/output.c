@@ -394,14 +394,19 @@ void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
+	/* The give-up clock starts when the oldest unacknowledged segment
+	 * was first sent (its time before this retransmission overwrites
+	 * it), not now: the user timeout counts from there. */
+	if (!xs->retrans_stamp)
+		xs->retrans_stamp =
+			XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->when ?: 1;
 	if (xtcp_transmit_skb(sk, skb, true))
 		return;
 	cb->retrans++;
 	cb->sacked |= XTCP_SKB_RETRANS;
 	xs->retrans_out++;
 	xs->total_retrans++;
-	if (!xs->retrans_stamp)
-		xs->retrans_stamp = xtcp_time() ?: 1;
+	xs->bytes_retrans += skb->len;
 	XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
 }
 
@@ -445,9 +450,15 @@ void xtcp_tail_loss_probe(struct sock *sk)
 			       skb_peek_tail(&sk->sk_write_queue);
 	if (!last || last == (struct sk_buff *)&sk->sk_write_queue)
 		return;
+	/* As any retransmission: the give-up clock starts at the head's
+	 * first transmission, before the probe can move its time. */
+	if (!xs->retrans_stamp)
+		xs->retrans_stamp =
+			XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->when ?: 1;
 	if (!xtcp_transmit_skb(sk, last, true)) {
 		XTCP_SKB_CB(last)->retrans++;	/* Karn: no RTT from it */
 		xs->total_retrans++;
+		xs->bytes_retrans += last->len;
 		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
 	}
 }
@@ -488,12 +499,13 @@ int xtcp_retransmit_head(struct sock *sk)
 
 	if (!skb || skb == xs->send_head)
 		return -EAGAIN;
+	if (!xs->retrans_stamp)
+		xs->retrans_stamp = XTCP_SKB_CB(skb)->when ?: 1;
 	err = xtcp_transmit_skb(sk, skb, true);
 	if (!err) {
 		XTCP_SKB_CB(skb)->retrans++;
 		xs->total_retrans++;
-		if (!xs->retrans_stamp)
-			xs->retrans_stamp = xtcp_time() ?: 1;
+		xs->bytes_retrans += skb->len;
 		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
 	}
 	return err;

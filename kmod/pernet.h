@@ -59,6 +59,7 @@
 	X(ZEROWINDOWPROBES,	"ZeroWindowProbes")			\
 	X(DELAYEDACKS,		"DelayedACKs")				\
 	X(RCVQDROP,		"RcvQueueDrop")				\
+	X(REORDERSEEN,		"ReorderSeen")				\
 	X(TAILLOSSPROBES,	"TailLossProbes")			\
 	X(KEEPALIVEPROBES,	"KeepAliveProbes")			\
 	X(SYNCOOKIESSENT,	"SyncookiesSent")			\

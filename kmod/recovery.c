@@ -5,8 +5,10 @@
  * The scoreboard: each sent segment of the write queue carries SACKED,
  * LOST and RETRANS bits, and the socket counts them (packets_out,
  * sacked_out, lost_out, retrans_out). The peer's SACK blocks (RFC 2018)
- * mark what it holds; a segment with at least DupThresh (3) SACKed
- * segments above it is lost (RFC 6675 IsLost), and so is one sent a
+ * mark what it holds; a segment with at least DupThresh SACKed
+ * segments above it is lost (RFC 6675 IsLost; DupThresh is 3, raised to
+ * the reordering seen: a segment sent once that arrives below a SACKed
+ * one, xtcp_reorder_check()), and so is one sent a
  * reordering window before a segment that was delivered (RACK, RFC 8985),
  * which also finds lost retransmissions. Without SACK, three
  * duplicate ACKs mark the first unacknowledged segment lost (RFC 5681).
@@ -20,6 +22,7 @@
 #include "hash.h"
 
 #define XTCP_DUPTHRESH	3
+#define XTCP_MAX_REORDERING	300	/* as Linux's tcp_max_reordering */
 
 static void xtcp_retransmit_first_lost(struct sock *sk);
 
@@ -40,6 +43,38 @@ static void xtcp_mark_skb_lost(struct xtcp_sock *xs, struct sk_buff *skb)
 	xs->lost_out++;
 }
 
+/* DupThresh (RFC 6675 2): 3, or the reordering the path has shown. */
+static u32 xtcp_dupthresh(const struct xtcp_sock *xs)
+{
+	return max_t(u32, xs->reordering, XTCP_DUPTHRESH);
+}
+
+/*
+ * @skb, sent once, reached the peer (newly SACKed or cumulatively ACKed)
+ * below a segment SACKed by an earlier ACK (the blocks of one ACK come in
+ * any order, and the cumulative ACK that brings the first SACK says
+ * nothing about what it covers): not a loss but reordering, by as many
+ * segments as lie between. Raise DupThresh to that degree, as Linux's
+ * tcp_check_sack_reordering(), so the same reordering does not trigger a
+ * spurious fast retransmit again. A retransmitted segment says nothing:
+ * the original or the copy may have arrived.
+ */
+void xtcp_reorder_check(struct sock *sk, const struct sk_buff *skb)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 degree;
+
+	if (!xs->sack_ok || cb->retrans || (cb->flags & XTCP_F_SYN) ||
+	    !xtcp_before(cb->seq, xs->prior_fack) || !xs->mss)
+		return;
+	degree = DIV_ROUND_UP(xs->prior_fack - cb->seq, xs->mss);
+	xs->reord_seen++;
+	XTCP_INC_STATS(xtcp_sk_net(sk), REORDERSEEN);
+	if (degree > xs->reordering)
+		xs->reordering = min_t(u32, degree, XTCP_MAX_REORDERING);
+}
+
 /* Parse the SACK blocks of an ACK and tag what they cover. */
 u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 {
@@ -49,6 +84,10 @@ u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 	u32 newly = 0;
 	int i;
 
+	/* Nothing SACKed: no highest SACK either (and none left stale). */
+	if (!xs->sacked_out)
+		xs->fack_seq = xs->snd_una;
+	xs->prior_fack = xs->fack_seq;
 	if (!xs->sack_ok || xtcp_parse_options(ack_skb, &opts) ||
 	    !opts.num_sacks)
 		return 0;
@@ -87,6 +126,9 @@ u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 					rtt_us = s;
 			}
 			xtcp_rack_delivered(sk, skb);
+			xtcp_reorder_check(sk, skb);
+			if (xtcp_after(cb->end_seq, xs->fack_seq))
+				xs->fack_seq = cb->end_seq;
 			cb->sacked = XTCP_SKB_SACKED;
 			xs->sacked_out++;
 			newly++;
@@ -107,10 +149,9 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
-	if (cb->retrans &&
-	    (s32)(xtcp_clock_us() - cb->xmit_us) < (s32)(xs->srtt_us >> 4))
+	if (cb->retrans && xtcp_clock_us() - cb->xmit_us < xs->srtt_us >> 4)
 		return;
-	if (!xs->rack_us || (s32)(cb->xmit_us - xs->rack_us) > 0)
+	if (cb->xmit_us > xs->rack_us)
 		xs->rack_us = cb->xmit_us;
 }
 
@@ -122,7 +163,7 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 static void xtcp_rack_mark_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	s32 reo_wnd = max_t(s32, (xs->srtt_us >> 3) / 4, 2000);
+	u64 reo_wnd = max_t(u32, (xs->srtt_us >> 3) / 4, 2000);
 	struct sk_buff *skb;
 
 	if (!xs->rack_us)
@@ -134,7 +175,9 @@ static void xtcp_rack_mark_lost(struct sock *sk)
 			break;
 		if (cb->sacked & XTCP_SKB_SACKED)
 			continue;
-		if ((s32)(xs->rack_us - cb->xmit_us) <= reo_wnd)
+		/* 64-bit times: an unsigned difference cannot wrap. */
+		if (xs->rack_us <= cb->xmit_us ||
+		    xs->rack_us - cb->xmit_us <= reo_wnd)
 			continue;
 		if (cb->sacked & XTCP_SKB_RETRANS) {
 			/* The retransmission itself was lost: send it again. */
@@ -166,7 +209,7 @@ static void xtcp_mark_lost_sack(struct sock *sk)
 			above++;
 			continue;
 		}
-		if (above < max_t(u32, xs->reordering, XTCP_DUPTHRESH))
+		if (above < xtcp_dupthresh(xs))
 			continue;
 		if (cb->sacked & XTCP_SKB_LOST)
 			break;	/* everything below is marked already */
@@ -225,7 +268,7 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 			if (xs->sacked_out)
 				xtcp_rack_mark_lost(sk);
 		}
-		if (xs->lost_out || xs->dupacks >= XTCP_DUPTHRESH) {
+		if (xs->lost_out || xs->dupacks >= xtcp_dupthresh(xs)) {
 			xtcp_enter_recovery(sk);
 			break;
 		}
@@ -275,6 +318,11 @@ void xtcp_enter_loss(struct sock *sk)
 
 	if (xs->ca_state != XTCP_CA_LOSS || xs->snd_una == xs->high_seq)
 		xs->snd_ssthresh = xs->cc->ssthresh(sk);
+	/* An RTO while enough was SACKed for a fast retransmit at DupThresh
+	 * 3: the learnt reordering held it back, so forget it (as Linux). */
+	if (xs->ca_state <= XTCP_CA_DISORDER &&
+	    xs->sacked_out >= XTCP_DUPTHRESH)
+		xs->reordering = min_t(u32, xs->reordering, XTCP_DUPTHRESH);
 	xs->snd_cwnd = 1;
 	xs->snd_cwnd_cnt = 0;
 	xs->ca_state = XTCP_CA_LOSS;

@@ -9,13 +9,26 @@
 #include "xtcp.h"
 #include "pernet.h"
 
+/*
+ * The RTO before any sample (RFC 6298 2.1: 1 s), held to the same
+ * net.xtcp.rto_min_ms .. rto_max_ms bounds as every later one. Also the
+ * SYN-ACK's (synqueue.c).
+ */
+unsigned long xtcp_initial_rto(struct xtcp_net *xn)
+{
+	unsigned long lo = msecs_to_jiffies(READ_ONCE(xn->sysctl.rto_min_ms));
+	unsigned long hi = msecs_to_jiffies(READ_ONCE(xn->sysctl.rto_max_ms));
+
+	return clamp_t(unsigned long, XTCP_INIT_RTO, lo, max(lo, hi));
+}
+
 void xtcp_rtt_init(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->srtt_us = 0;
 	xs->rttvar_us = 0;
-	xs->rto = XTCP_INIT_RTO;
+	xs->rto = xtcp_initial_rto(xtcp_sk_net(sk));
 	xs->retransmits = 0;
 	xs->backoff = 0;
 }

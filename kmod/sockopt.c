@@ -262,7 +262,10 @@ static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_segs_out = xi.xtcpi_segs_out;
 	ti->tcpi_bytes_acked = xi.xtcpi_bytes_acked;
 	ti->tcpi_bytes_received = xi.xtcpi_bytes_received;
-	ti->tcpi_bytes_sent = xi.xtcpi_bytes_sent;
+	/* Linux's counts retransmissions too (RFC 4898 HCDataOctetsOut). */
+	ti->tcpi_bytes_sent = xi.xtcpi_bytes_sent + xtcp_sk(sk)->bytes_retrans;
+	ti->tcpi_bytes_retrans = xtcp_sk(sk)->bytes_retrans;
+	ti->tcpi_reord_seen = xtcp_sk(sk)->reord_seen;
 	ti->tcpi_last_data_sent = xi.xtcpi_last_data_sent_ms;
 	ti->tcpi_last_data_recv = xi.xtcpi_last_data_recv_ms;
 	ti->tcpi_snd_wnd = xi.xtcpi_snd_wnd;

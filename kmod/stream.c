@@ -62,8 +62,10 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 			if (rtt_us < 0 || s < rtt_us)
 				rtt_us = s;
 		}
-		if (!(cb->sacked & XTCP_SKB_SACKED))
+		if (!(cb->sacked & XTCP_SKB_SACKED)) {
 			xtcp_rack_delivered(sk, skb);
+			xtcp_reorder_check(sk, skb);
+		}
 		if (cb->flags & XTCP_F_FIN)
 			xs->fin_acked = 1;
 		if (cb->sacked & XTCP_SKB_SACKED)

@@ -153,7 +153,7 @@ static void xtcp_req_timer_fn(struct timer_list *t)
 	struct xtcp_request *req = xtcp_timer_container(req, t, timer);
 	struct sock *sk = req->listener;
 	struct xtcp_net *xn = xtcp_sk_net(sk);
-	unsigned long timeout;
+	unsigned long timeout, max_rto;
 
 	bh_lock_sock(sk);
 	if (req->dead)
@@ -170,8 +170,12 @@ static void xtcp_req_timer_fn(struct timer_list *t)
 	req->retrans++;
 	XTCP_INC_STATS(xn, SYNACKRETRANS);
 	xtcp_send_synack(sk, req);
-	timeout = min_t(unsigned long, (unsigned long)XTCP_INIT_RTO << req->retrans,
-			XTCP_RTO_MAX);
+	/* RFC 6298 5.5 backoff, within net.xtcp.rto_max_ms. */
+	timeout = xtcp_initial_rto(xn);
+	max_rto = max(msecs_to_jiffies(READ_ONCE(xn->sysctl.rto_max_ms)), timeout);
+	timeout = req->retrans >= BITS_PER_LONG - 1 ||
+		  timeout > (max_rto >> req->retrans) ?
+		  max_rto : timeout << req->retrans;
 	if (!mod_timer(&req->timer, jiffies + timeout))
 		refcount_inc(&req->refcnt);
 out:
@@ -299,7 +303,7 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	refcount_set(&req->refcnt, 2);	/* table + timer */
 	hlist_add_head(&req->node, xtcp_req_bucket(sk, req->raddr, req->rport));
 	xtcp_sk(sk)->lq.syn_qlen++;
-	mod_timer(&req->timer, jiffies + XTCP_INIT_RTO);
+	mod_timer(&req->timer, jiffies + xtcp_initial_rto(xtcp_sk_net(sk)));
 	xtcp_send_synack(sk, req);
 }
 

@@ -36,11 +36,6 @@ void xtcp_arm_rtx(struct sock *sk, unsigned long when)
 	sk_reset_timer(sk, &xs->rtx_timer, when);
 }
 
-/*
- * Keep the retransmission timer consistent with the queue: running while
- * anything is unacknowledged (or unsent data waits for a window), stopped
- * otherwise. Does not restart a running timer.
- */
 /* The current retransmission timeout: RTO << backoff, capped by rto_max_ms. */
 static unsigned long xtcp_rto_backoff(struct sock *sk)
 {
@@ -87,6 +82,11 @@ static unsigned long xtcp_pto(struct sock *sk)
 	return min_t(unsigned long, pto, xs->rto);
 }
 
+/*
+ * Keep the retransmission timer consistent with the queue: running while
+ * anything is unacknowledged (or unsent data waits for a window), stopped
+ * otherwise. Does not restart a running timer.
+ */
 void xtcp_rearm_rtx(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);

@@ -31,7 +31,6 @@ extern struct proto xtcp_prot;
 
 #define XTCP_MSS_DEFAULT	536	/* RFC 9293 default when no option */
 #define XTCP_INIT_RTO		HZ	/* RFC 6298 initial RTO */
-#define XTCP_RTO_MAX		(120 * HZ)	/* SYN-ACK backoff cap */
 #define XTCP_MAX_WSCALE		14
 #define XTCP_TIMER_DEFER	2	/* jiffies to retry a timer when the user holds the socket */
 
@@ -45,11 +44,11 @@ struct xtcp_skb_cb {
 	u8	flags;		/* XTCP_F_* */
 	u8	retrans;	/* times retransmitted */
 	u8	sacked;		/* XTCP_SKB_* scoreboard bits */
-	u32	xmit_us;	/* xtcp_clock_us() of the last transmission */
+	u16	advmss;		/* received: from the receiving device's MTU */
 	/* Received segments: what the listener path needs after demux. */
 	int	iif;
 	u32	isn_hint;	/* from a recycled TIME-WAIT entry, 0: none */
-	u16	advmss;		/* from the receiving device's MTU */
+	u64	xmit_us;	/* xtcp_clock_us() of the last transmission */
 };
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
@@ -147,7 +146,10 @@ struct xtcp_sock {
 	u8			segs_unacked;	/* received since our last ACK */
 	u32			retrans_stamp;	/* xtcp_time() the oldest unacked data left, 0: none */
 	u32			reordering;	/* segments of reordering seen: the dupthresh */
-	u32			rack_us;	/* send time of the newest delivered segment */
+	u32			reord_seen;	/* reordering events (tcpi_reord_seen) */
+	u32			fack_seq;	/* end of the highest SACKed segment */
+	u32			prior_fack;	/* fack_seq before the ACK in hand */
+	u64			rack_us;	/* send time of the newest delivered segment, 0: none */
 	/* Receive side: out-of-order queue and the SACK blocks to send. */
 	struct rb_root		ooo_queue;
 	u32			ooo_last_seq;	/* most recent out-of-order arrival */
@@ -202,7 +204,8 @@ struct xtcp_sock {
 	struct sock		*parent;	/* child: until accepted */
 
 	/* Counters for xtcp_info and diag. */
-	u64			bytes_sent;
+	u64			bytes_sent;	/* new data, each byte once */
+	u64			bytes_retrans;	/* data sent again (tcpi_bytes_retrans) */
 	u64			bytes_acked;
 	u64			bytes_received;
 	u32			segs_in;
@@ -229,10 +232,19 @@ static inline u32 xtcp_time(void)
 	return (u32)jiffies;
 }
 
-/* A 32-bit microsecond clock for loss detection by time (RACK). */
-static inline u32 xtcp_clock_us(void)
+/* main.c: test-only seconds added to the RACK clock (selftest_clock_skew). */
+extern unsigned int xtcp_clock_skew;
+
+/*
+ * A 64-bit microsecond clock for loss detection by time (RACK), as
+ * Linux's tcp_mstamp: it never wraps, so send times of any age compare
+ * correctly (a 32-bit one, compared as s32, inverts after 36 minutes).
+ * Never 0, which means "none" in rack_us.
+ */
+static inline u64 xtcp_clock_us(void)
 {
-	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC) + 1 +
+	       (u64)READ_ONCE(xtcp_clock_skew) * USEC_PER_SEC;
 }
 
 /* Sequence number arithmetic modulo 2^32. */
@@ -351,6 +363,7 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked_segs,
 		       bool dupack);
 void xtcp_enter_loss(struct sock *sk);
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
+void xtcp_reorder_check(struct sock *sk, const struct sk_buff *skb);
 struct sk_buff *xtcp_next_lost(struct sock *sk);
 
 /* reassembly.c */
@@ -363,6 +376,8 @@ void xtcp_build_sacks(struct sock *sk);
 /* rtt.c */
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);
 void xtcp_rtt_init(struct sock *sk);
+struct xtcp_net;
+unsigned long xtcp_initial_rto(struct xtcp_net *xn);
 
 /* secure.c */
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
