@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/jhash.h>
 #include <net/route.h>
+#include <linux/security.h>
 #include "hash.h"
 #include "diag.h"
 
@@ -170,7 +171,12 @@ static void xtcp_req_timer_fn(struct timer_list *t)
 	req->retrans++;
 	XTCP_INC_STATS(xn, SYNACKRETRANS);
 	xtcp_send_synack(sk, req);
-	timeout = min_t(unsigned long, (unsigned long)XTCP_INIT_RTO << req->retrans,
+	/* synack_retries may be up to 127: never shift by the width of the
+	 * type (undefined); past the cap the timeout is the cap anyway. */
+	timeout = req->retrans >= ilog2(XTCP_RTO_MAX / XTCP_INIT_RTO) + 1 ?
+		  XTCP_RTO_MAX :
+		  min_t(unsigned long,
+			(unsigned long)XTCP_INIT_RTO << req->retrans,
 			XTCP_RTO_MAX);
 	if (!mod_timer(&req->timer, jiffies + timeout))
 		refcount_inc(&req->refcnt);
@@ -338,6 +344,9 @@ static struct sock *xtcp_create_child(struct sock *sk,
 		sock_set_flag(child, SOCK_LINGER);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		sock_set_flag(child, SOCK_KEEPOPEN);
+	/* The LSM's label of the listener goes to the child (TCP's
+	 * sk_clone_lock() does this). */
+	security_sk_clone(sk, child);
 	xs->nodelay = xtcp_sk(sk)->nodelay;
 	xs->user_mss = xtcp_sk(sk)->user_mss;
 	xs->keepidle = xtcp_sk(sk)->keepidle;
