@@ -63,7 +63,9 @@
 	X(KEEPALIVEPROBES,	"KeepAliveProbes")			\
 	X(SYNCOOKIESSENT,	"SyncookiesSent")			\
 	X(SYNCOOKIESRECV,	"SyncookiesRecv")			\
-	X(SYNCOOKIESFAILED,	"SyncookiesFailed")
+	X(SYNCOOKIESFAILED,	"SyncookiesFailed")			\
+	X(FILTERDROP,		"FilterDrop")				\
+	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
