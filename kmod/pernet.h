@@ -65,7 +65,8 @@
 	X(SYNCOOKIESRECV,	"SyncookiesRecv")			\
 	X(SYNCOOKIESFAILED,	"SyncookiesFailed")			\
 	X(FILTERDROP,		"FilterDrop")				\
-	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")
+	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")			\
+	X(ACKSKIPPEDTIMEWAIT,	"ACKSkippedTimeWait")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
