@@ -300,9 +300,13 @@ static void xtcp_icmp_queue_err(struct sock *sk, struct sk_buff *skb,
 	serr->addr_offset = (u8 *)&iph->daddr - skb_network_header(c);
 	serr->port = port;
 	/* The payload is the offending XTCP header (8 bytes were pulled). */
+	if (!skb_pull(c, iph->ihl * 4))
+		goto drop;
 	skb_reset_transport_header(c);
-	if (!skb_pull(c, iph->ihl * 4) || sock_queue_err_skb(sk, c))
-		kfree_skb(c);
+	if (!sock_queue_err_skb(sk, c))
+		return;
+drop:
+	kfree_skb(c);
 }
 
 /*
