@@ -176,6 +176,75 @@ TEST_F_TIMEOUT(net, socket_filter_drops_input, 90)
 	close(lfd);
 }
 
+/* The next segment from B's port cport seen by raw socket raw (in A). */
+static int sniff_from(int raw, int cport, struct xtcphdr *th)
+{
+	long end = xt_now_ms() + 5000;
+
+	while (xt_now_ms() < end)
+		if (!xt_raw_recv(raw, th, NULL, 500) && ntohs(th->source) == cport)
+			return 0;
+	return -1;
+}
+
+/*
+ * Defect 8: old SYNs at a TIME-WAIT entry draw at most one ACK per half
+ * second (as TCP's tcp_oow_rate_limited()), the rest counted
+ * (ACKSkippedTimeWait); the unfixed module answered each of them.
+ */
+TEST_F_TIMEOUT(net, timewait_acks_rate_limited, 90)
+{
+	struct xt_seg s = { .dport = 0, .window = 1000 };
+	struct xtcphdr th;
+	long out0, skip0, sent, skipped, end;
+	int lfd, srv, cli, raw, cport, i;
+	char c;
+
+	/* B keeps the entry, and ignores the RSTs A answers its ACKs with. */
+	ASSERT_EQ(0, xt_sysctl(self->b, "tw_timeout_ms", "30000"));
+	ASSERT_EQ(0, xt_sysctl(self->b, "rfc1337", "1"));
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	cport = xt_getport(cli, 0);
+	close(cli);
+	ASSERT_NE(0, xt_wait_readable(srv, 5000));
+	ASSERT_EQ(0, recv(srv, &c, 1, 0));
+	close(srv);
+	ASSERT_EQ(1, xt_wait_counter(self->b, "CurrTimeWait", 1, 5000));
+	raw = xt_socket_in(self->a, AF_INET, SOCK_RAW, XTCP_IPPROTO_DEFAULT);
+	ASSERT_LE(0, raw);
+	/* A byte of data draws the entry's ACK (never limited): RCV.NXT. */
+	s.sport = PORT;
+	s.dport = cport;
+	s.flags = XTCP_F_ACK;
+	s.seq = 12345;
+	s.data = "d";
+	s.datalen = 1;
+	ASSERT_EQ(0, xt_raw_send(raw, IP_A, IP_B, &s));
+	ASSERT_EQ(0, sniff_from(raw, cport, &th));
+	out0 = xt_counter(self->b, "OutSegs");
+	skip0 = xt_counter(self->b, "ACKSkippedTimeWait");
+	ASSERT_LE(0, skip0) TH_LOG("no ACKSkippedTimeWait counter");
+	/* Ten old SYNs, back to back. */
+	s.flags = XTCP_F_SYN;
+	s.seq = ntohl(th.ack_seq) - 1000;
+	s.datalen = 0;
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, xt_raw_send(raw, IP_A, IP_B, &s));
+	end = xt_now_ms() + 5000;
+	do {
+		sent = xt_counter(self->b, "OutSegs") - out0;
+		skipped = xt_counter(self->b, "ACKSkippedTimeWait") - skip0;
+		if (sent + skipped >= 10)
+			break;
+		xt_sleep_ms(20);
+	} while (xt_now_ms() < end);
+	EXPECT_EQ(10, sent + skipped);
+	EXPECT_GE(3, sent);	/* one per 500 ms; the burst takes less */
+	EXPECT_LE(1, sent);
+	close(raw);
+	close(lfd);
+}
+
 /*
  * Defect 2, output: our segments carry their socket, so netfilter's owner
  * match sees them. A rule that rejects uid 0's protocol-253 packets stops
