@@ -96,4 +96,11 @@ static inline struct rtable *xtcp_route_output(struct net *net,
 				     sk->sk_protocol, 0, oif);
 }
 
+/* IP_RECVERR: a bitfield of inet_sock until inet->inet_flags (6.6). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define xtcp_ip_recverr(sk)	(inet_sk(sk)->recverr)
+#else
+#define xtcp_ip_recverr(sk)	inet_test_bit(RECVERR, sk)
+#endif
+
 #endif /* _XTCP_COMPAT_H */

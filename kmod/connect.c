@@ -4,6 +4,7 @@
  * simultaneous open (crossed SYNs) and a socket connecting to itself.
  */
 #include <linux/sched/signal.h>
+#include <linux/security.h>
 #include <net/route.h>
 #include "hash.h"
 
@@ -39,6 +40,58 @@ void xtcp_sync_mss(struct sock *sk)
 	if (xs->user_mss && xs->user_mss < mss)
 		mss = xs->user_mss;
 	xs->mss = mss;
+}
+
+/*
+ * Forget everything an earlier connection (or connection attempt) of this
+ * socket left behind, so the next connect() starts as a fresh socket
+ * would: called by connect() and by connect(AF_UNSPEC). Without it a
+ * stale retrans_stamp ends a new handshake at once under
+ * XTCP_USER_TIMEOUT, a stale soft error becomes the next timeout's errno,
+ * and loss-recovery state (ca_state, high_seq, RACK/TLP) lets a new
+ * connection start in Recovery. The queues are emptied by the callers'
+ * paths (xtcp_write_queue_purge(), xtcp_ofo_purge()); this resets what
+ * lives in struct xtcp_sock and the socket's error state.
+ */
+void xtcp_reset_conn_state(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	WRITE_ONCE(sk->sk_err, 0);
+	WRITE_ONCE(sk->sk_err_soft, 0);
+	xs->retrans_stamp = 0;
+	xs->probes_out = 0;
+	xs->total_retrans = 0;
+	/* Loss recovery and its clocks (recovery.c). */
+	xs->ca_state = XTCP_CA_OPEN;
+	xs->high_seq = 0;
+	xs->dupacks = 0;
+	xs->rack_us = 0;
+	xs->tlp_armed = 0;
+	xs->tlp_sent = 0;
+	xs->packets_out = 0;
+	xs->sacked_out = 0;
+	xs->lost_out = 0;
+	xs->retrans_out = 0;
+	/* The receive side: SACK blocks, ACK bookkeeping. */
+	xs->num_sacks = 0;
+	xs->ooo_last_seq = 0;
+	xs->segs_unacked = 0;
+	xs->quickack = 0;
+	xs->corked = 0;
+	/* Sequence-space leftovers the handshake does not overwrite. */
+	xs->snd_wnd = 0;
+	xs->max_snd_wnd = 0;
+	xs->fin_queued = 0;
+	xs->fin_acked = 0;
+	xs->close_reason = XTCP_CLOSE_NONE;
+	xs->bytes_sent = 0;
+	xs->bytes_acked = 0;
+	xs->bytes_received = 0;
+	xs->segs_in = 0;
+	xs->segs_out = 0;
+	xtcp_rtt_init(sk);	/* srtt, rto, retransmits, backoff */
+	xtcp_cc_init(sk);	/* cwnd, ssthresh, reordering */
 }
 
 static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
@@ -100,13 +153,7 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	xs->snd_nxt = xs->iss;
 	xs->write_seq = xs->iss;
 	xs->snd_wl2 = xs->iss;
-	xs->max_snd_wnd = 0;
-	xs->fin_queued = 0;
-	xs->fin_acked = 0;
-	xs->retransmits = 0;
-	xs->close_reason = XTCP_CLOSE_NONE;
-	xtcp_rtt_init(sk);
-	xtcp_cc_init(sk);
+	xtcp_reset_conn_state(sk);
 	XTCP_INC_STATS(xn, ACTIVEOPENS);
 
 	err = xtcp_send_syn(sk);
@@ -154,16 +201,11 @@ static int xtcp_disconnect(struct sock *sk)
 	xtcp_write_queue_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	xtcp_ofo_purge(sk);
-	xtcp_sk(sk)->ca_state = XTCP_CA_OPEN;
-	xtcp_sk(sk)->dupacks = 0;
-	xtcp_sk(sk)->rack_us = 0;
-	xtcp_sk(sk)->tlp_sent = 0;
-	xtcp_cc_init(sk);
+	xtcp_reset_conn_state(sk);
 	inet_sk(sk)->inet_dport = 0;
 	inet_sk(sk)->inet_daddr = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
-	WRITE_ONCE(sk->sk_err, 0);
 	sk_dst_reset(sk);
 	return 0;
 }
@@ -301,6 +343,9 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		xs->snd_una = cb->ack_seq;
 		xtcp_clean_rtx_queue(sk, cb->ack_seq);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		/* The LSM labels the connection from the SYN-ACK, as for
+		 * TCP's tcp_finish_connect(). */
+		security_inet_conn_established(sk, skb);
 		xs->rcv_tstamp = jiffies;
 		xtcp_send_ack(sk);
 		xtcp_keepalive_start(sk);

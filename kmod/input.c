@@ -7,6 +7,8 @@
  * Demux order: established table, TIME-WAIT table, listeners. A segment
  * nobody owns is answered with RST (unless it is an RST).
  */
+#include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <net/ip.h>
 #include <net/icmp.h>
@@ -117,6 +119,23 @@ static void xtcp_fill_cb(struct sk_buff *skb, const struct xtcphdr *th,
 	cb->iif = inet_iif(skb);
 	cb->advmss = skb->dev ? xtcp_mss_for_mtu(READ_ONCE(skb->dev->mtu)) :
 				XTCP_MSS_DEFAULT;
+}
+
+/*
+ * Run the socket filter. It may trim the payload, so the sequence space
+ * of the segment is taken again from what is left.
+ */
+static int xtcp_filter(struct sock *sk, struct sk_buff *skb, int doff)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 hint = cb->isn_hint, len = skb->len;
+	int err = sk_filter_trim_cap(sk, skb, doff);
+
+	if (err || skb->len == len)
+		return err;
+	xtcp_fill_cb(skb, (const struct xtcphdr *)skb->data, doff);
+	XTCP_SKB_CB(skb)->isn_hint = hint;
+	return 0;
 }
 
 /* Hand the segment to its socket, now or through the backlog. */
@@ -231,6 +250,14 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 	goto discard;
 
 process:
+	/* The socket's filter (SO_ATTACH_FILTER/BPF, cgroup-BPF ingress) and
+	 * the LSM's per-packet hook, before the socket or its backlog takes
+	 * the segment, as tcp_filter(): the header is never trimmed. */
+	if (xtcp_filter(sk, skb, doff)) {
+		XTCP_INC_STATS(xn, FILTERDROP);
+		sock_put(sk);
+		goto discard;
+	}
 	/* From here on the skb's data is the payload. */
 	__skb_pull(skb, doff);
 	skb_dst_drop(skb);
@@ -250,21 +277,96 @@ discard:
 }
 
 /*
- * ICMP about a segment we sent. A host without XTCP answers our SYN with
- * "protocol unreachable": treat it as the refusal it is. Other errors are
- * soft: retransmission copes.
+ * IP_RECVERR: queue the ICMP error on the socket's error queue, as
+ * ip_icmp_error() does for TCP (which the kernel does not export): the
+ * quoted packet, the error, and where the ICMP came from.
+ */
+static void xtcp_icmp_queue_err(struct sock *sk, struct sk_buff *skb,
+				int err, __be16 port, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	struct sock_exterr_skb *serr;
+	struct sk_buff *c = skb_clone(skb, GFP_ATOMIC);
+
+	if (!c)
+		return;
+	serr = SKB_EXT_ERR(c);
+	memset(serr, 0, sizeof(*serr));
+	serr->ee.ee_errno = err;
+	serr->ee.ee_origin = SO_EE_ORIGIN_ICMP;
+	serr->ee.ee_type = icmp_hdr(skb)->type;
+	serr->ee.ee_code = icmp_hdr(skb)->code;
+	serr->ee.ee_info = info;
+	serr->addr_offset = (u8 *)&iph->daddr - skb_network_header(c);
+	serr->port = port;
+	/* The payload is the offending XTCP header (8 bytes were pulled). */
+	if (!skb_pull(c, iph->ihl * 4))
+		goto drop;
+	skb_reset_transport_header(c);
+	if (!sock_queue_err_skb(sk, c))
+		return;
+drop:
+	kfree_skb(c);
+}
+
+/*
+ * The errno of an ICMP error about our segment, as TCP maps it
+ * (icmp_err_convert for unreachables); 0 for what is not an error of the
+ * connection. *@fatal: RFC 1122 4.2.3.9 hard errors, which end an opening
+ * connection at once; the soft ones only say why, if it times out.
+ */
+static int xtcp_icmp_errno(int type, int code, bool *fatal)
+{
+	*fatal = false;
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		/* FRAG_NEEDED: XTCP never sets DF (no PMTU discovery yet). */
+		if (code > NR_ICMP_UNREACH || code == ICMP_FRAG_NEEDED)
+			return 0;
+		*fatal = icmp_err_convert[code].fatal;
+		/* A host without XTCP answers with protocol unreachable
+		 * (ENOPROTOOPT to TCP, where it cannot happen): to an
+		 * application that is the refusal of a closed port. */
+		if (code == ICMP_PROT_UNREACH)
+			return ECONNREFUSED;
+		return icmp_err_convert[code].errno;
+	case ICMP_TIME_EXCEEDED:
+		return EHOSTUNREACH;
+	case ICMP_PARAMETERPROB:
+		*fatal = true;
+		return EPROTO;
+	default:
+		/* Source quench is deprecated (RFC 6633); redirects are the
+		 * routing code's. */
+		return 0;
+	}
+}
+
+/*
+ * ICMP about a segment we sent, handled as TCP does (tcp_v4_err()): only
+ * for a sequence number we have in flight. In SYN-SENT a hard error
+ * (protocol or port unreachable from a host without XTCP, "administratively
+ * prohibited" from a REJECT rule, ...) ends the connect() at once with its
+ * errno; a soft one (net or host unreachable, TTL exceeded) is remembered
+ * and reported if the handshake times out. Linux TCP aborts SYN-SENT on
+ * soft errors too; XTCP follows RFC 1122 4.2.3.9 there, see
+ * docs/protocol.md. On a synchronized connection every error is soft,
+ * unless IP_RECVERR asks for it at once.
  */
 int xtcp_v4_err(struct sk_buff *skb, u32 info)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
 	struct net *net = dev_net(skb->dev);
 	struct xtcp_net *xn = xtcp_pernet(net);
-	int type = icmp_hdr(skb)->type;
-	int code = icmp_hdr(skb)->code;
 	const struct xtcphdr *th;
+	struct xtcp_sock *xs;
 	struct sock *sk;
+	bool fatal;
+	int err;
+	u32 seq;
 
-	if (!pskb_may_pull(skb, iph->ihl * 4 + 8))
+	err = xtcp_icmp_errno(icmp_hdr(skb)->type, icmp_hdr(skb)->code, &fatal);
+	if (!err || !pskb_may_pull(skb, iph->ihl * 4 + 8))
 		return 0;
 	iph = (const struct iphdr *)skb->data;
 	th = (const struct xtcphdr *)(skb->data + iph->ihl * 4);
@@ -273,15 +375,26 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	if (!sk)
 		return 0;
 	bh_lock_sock(sk);
-	if (type == ICMP_DEST_UNREACH &&
-	    (code == ICMP_PROT_UNREACH || code == ICMP_PORT_UNREACH) &&
-	    sk->sk_state == TCP_SYN_SENT &&
-	    ntohl(th->seq) == xtcp_sk(sk)->snd_una) {
-		if (!sock_owned_by_user(sk))
-			xtcp_reset(sk, ECONNREFUSED);
-		else
-			WRITE_ONCE(sk->sk_err_soft, ECONNREFUSED);
+	xs = xtcp_sk(sk);
+	seq = ntohl(th->seq);
+	if (!xtcp_between(seq, xs->snd_una, xs->snd_nxt)) {
+		XTCP_INC_STATS(xn, OUTOFWINDOWICMPS);
+		goto out;
 	}
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if (xtcp_ip_recverr(sk))
+			xtcp_icmp_queue_err(sk, skb, err, th->dest, info);
+		if (fatal && !sock_owned_by_user(sk))
+			xtcp_reset(sk, err);
+		else
+			WRITE_ONCE(sk->sk_err_soft, err);
+	} else if (!sock_owned_by_user(sk) && xtcp_ip_recverr(sk)) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+out:
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return 0;

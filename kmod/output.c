@@ -189,8 +189,17 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		xtcp_ack_sent(sk);
 	xs->segs_out++;
 	XTCP_INC_STATS(xtcp_sk_net(sk), OUTSEGS);
-	skb->priority = sk->sk_priority;
-	skb->mark = sk->sk_mark;
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->mark = READ_ONCE(sk->sk_mark);
+	/* Owned, as TCP's: cgroup-BPF egress, netfilter's owner and cgroup
+	 * matches and the LSM see the socket, and sk_wmem_alloc counts the
+	 * skb until the device is done with it. */
+	skb_set_owner_w(skb, sk);
+	/* IP reads skb->cb as its inet_skb_parm (IP options, IPSKB_* flags,
+	 * frag_max_size). Ours would be taken for IP options, which an
+	 * icmp_send() on this skb (a REJECT rule) echoes into a 40-byte stack
+	 * buffer. TCP clears it the same way. */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }

@@ -64,7 +64,10 @@
 	X(KEEPALIVEPROBES,	"KeepAliveProbes")			\
 	X(SYNCOOKIESSENT,	"SyncookiesSent")			\
 	X(SYNCOOKIESRECV,	"SyncookiesRecv")			\
-	X(SYNCOOKIESFAILED,	"SyncookiesFailed")
+	X(SYNCOOKIESFAILED,	"SyncookiesFailed")			\
+	X(FILTERDROP,		"FilterDrop")				\
+	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")			\
+	X(ACKSKIPPEDTIMEWAIT,	"ACKSkippedTimeWait")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };

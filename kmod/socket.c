@@ -52,6 +52,10 @@ void xtcp_init_sock(struct sock *sk)
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
 	sk->sk_destruct = xtcp_sock_destruct;
 	sk->sk_allocation = GFP_KERNEL;
+	/* Sent segments are owned (skb_set_owner_w()): write space is
+	 * announced when ACKs free the write queue, not at every skb the
+	 * device frees (sock_wfree() would call sk_write_space each time). */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	inet->uc_ttl = -1;
 	inet->mc_ttl = 1;
 	inet->mc_index = 0;

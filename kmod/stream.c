@@ -257,6 +257,28 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 	return copy;
 }
 
+/*
+ * A copy that failed (EFAULT, or no memory for a page fragment) can leave
+ * the segment just queued for it empty. Take it out again, as TCP's
+ * tcp_remove_empty_skb() does: sent, an empty segment is never ACKed and
+ * holds Nagle and cwnd for every later write.
+ */
+static void xtcp_remove_empty_tail(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !xs->send_head || skb->len ||
+	    XTCP_SKB_CB(skb)->seq != XTCP_SKB_CB(skb)->end_seq)
+		return;
+	/* Unsent (send_head is at or before the tail), so not in flight. */
+	if (xs->send_head == skb)
+		xs->send_head = NULL;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	sk_wmem_queued_add(sk, -skb->truesize);
+	kfree_skb(skb);
+}
+
 /* The unsent tail segment, if more data may join it. */
 static struct sk_buff *xtcp_open_tail(struct sock *sk)
 {
@@ -343,6 +365,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 
 wait_for_memory:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		xtcp_remove_empty_tail(sk);
 		xtcp_push(sk);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
@@ -353,6 +376,7 @@ wait_for_memory:
 	return copied;
 
 do_error:
+	xtcp_remove_empty_tail(sk);
 	if (copied) {
 		xtcp_push(sk);
 		release_sock(sk);

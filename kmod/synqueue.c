@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/jhash.h>
 #include <net/route.h>
+#include <linux/security.h>
 #include "hash.h"
 #include "diag.h"
 
@@ -342,6 +343,9 @@ static struct sock *xtcp_create_child(struct sock *sk,
 		sock_set_flag(child, SOCK_LINGER);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		sock_set_flag(child, SOCK_KEEPOPEN);
+	/* The LSM's label of the listener goes to the child (TCP's
+	 * sk_clone_lock() does this). */
+	security_sk_clone(sk, child);
 	xs->nodelay = xtcp_sk(sk)->nodelay;
 	xs->user_mss = xtcp_sk(sk)->user_mss;
 	xs->keepidle = xtcp_sk(sk)->keepidle;

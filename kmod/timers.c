@@ -252,22 +252,31 @@ static unsigned long xtcp_keepidle(const struct xtcp_sock *xs)
 	return (xs->keepidle ?: 7200) * HZ;
 }
 
-void xtcp_keepalive_start(struct sock *sk)
+static void xtcp_keepalive_arm(struct sock *sk)
 {
-	if (sock_flag(sk, SOCK_KEEPOPEN) &&
-	    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
 		sk_reset_timer(sk, &sk->sk_timer,
 			       jiffies + xtcp_keepidle(xtcp_sk(sk)));
 }
 
-/* SO_KEEPALIVE, from the socket core. */
+void xtcp_keepalive_start(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		xtcp_keepalive_arm(sk);
+}
+
+/*
+ * SO_KEEPALIVE, from the socket core, which calls this before it sets or
+ * clears SOCK_KEEPOPEN: @on decides, not the flag. Turning it on again
+ * while on does not push the timer back (as TCP).
+ */
 void xtcp_set_keepalive(struct sock *sk, int on)
 {
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	if (on)
-		xtcp_keepalive_start(sk);
-	else if (sk->sk_state != TCP_FIN_WAIT2)
+	if (on && !sock_flag(sk, SOCK_KEEPOPEN))
+		xtcp_keepalive_arm(sk);
+	else if (!on && sk->sk_state != TCP_FIN_WAIT2)
 		sk_stop_timer(sk, &sk->sk_timer);
 }
 

@@ -112,6 +112,7 @@ bool xtcp_tw_create(struct sock *sk)
 	tw->snd_nxt = xs->snd_nxt;
 	tw->rcv_nxt = xs->rcv_nxt;
 	tw->rcv_wnd = xtcp_select_window(sk);
+	tw->last_oow_ack = 0;
 	tw->rcv_wscale = xs->rcv_wscale;
 	tw->reuse = sk->sk_reuse;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
@@ -165,6 +166,28 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
 		      XTCP_F_ACK, tw->rcv_wnd, NULL, 0, tw->bound_dev_if);
 }
 
+/*
+ * An old SYN (at or below RCV.NXT) draws at most one ACK per half second
+ * and entry, as TCP's tcp_oow_rate_limited() with its default
+ * tcp_invalid_ratelimit: a flood of them at a TIME-WAIT entry must not make
+ * the host send one ACK each. The rest are counted (ACKSkippedTimeWait).
+ * Retransmitted FINs and data are answered every time, as by TCP. Racing
+ * softirqs at worst both send: the field needs no lock.
+ */
+#define XTCP_OOW_RATELIMIT	(HZ / 2)
+
+static bool xtcp_tw_oow_limited(struct xtcp_tw *tw, struct xtcp_net *xn)
+{
+	u32 now = xtcp_time(), last = READ_ONCE(tw->last_oow_ack);
+
+	if (last && (s32)(now - last) < XTCP_OOW_RATELIMIT) {
+		XTCP_INC_STATS(xn, ACKSKIPPEDTIMEWAIT);
+		return true;
+	}
+	WRITE_ONCE(tw->last_oow_ack, now ?: 1);
+	return false;
+}
+
 /* A new SYN for the 4-tuple found a listener: the entry makes way. */
 void xtcp_tw_recycle(struct xtcp_tw *tw)
 {
@@ -187,6 +210,7 @@ void xtcp_tw_refuse_syn(struct xtcp_tw *tw)
  *  - a new SYN above RCV.NXT reuses the 4-tuple (RFC 6191 without
  *    timestamps): the entry goes and the listener gets the SYN, with an ISN
  *    past everything the old incarnation sent;
+ *  - an old SYN draws an ACK, at most one per half second (as TCP);
  *  - anything else that occupies sequence space draws an ACK.
  */
 enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
@@ -211,7 +235,8 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 			*isn_hint = tw->snd_nxt + 65535 + 2;
 			return XTCP_TW_SYN;
 		}
-		xtcp_tw_send_ack(tw);
+		if (!xtcp_tw_oow_limited(tw, xn))
+			xtcp_tw_send_ack(tw);
 		return XTCP_TW_DONE;
 	}
 	if ((cb->flags & XTCP_F_FIN) && cb->end_seq == tw->rcv_nxt) {

@@ -27,6 +27,7 @@ struct xtcp_tw {
 	u8			reuse:1,
 				hashed:1;
 	int			bound_dev_if;
+	u32			last_oow_ack;	/* xtcp_time() of the last rate-limited ACK, 0: none */
 };
 
 struct xtcp_tw *xtcp_tw_lookup(struct xtcp_net *xn, __be32 raddr,

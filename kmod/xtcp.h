@@ -299,6 +299,7 @@ void xtcp_enter_time_wait(struct sock *sk);
 u8 xtcp_choose_wscale(const struct sock *sk);
 u16 xtcp_mss_for_mtu(u32 mtu);
 void xtcp_sync_mss(struct sock *sk);
+void xtcp_reset_conn_state(struct sock *sk);
 int xtcp_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 		 int flags);
 int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb);

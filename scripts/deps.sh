@@ -31,6 +31,7 @@ util-linux		setsid for the VM console shell
 curl			apps_xtcpize.sh: an HTTP client run unmodified over XTCP
 socat			apps_xtcpize.sh: a relay run unmodified over XTCP
 iperf3			apps_xtcpize.sh: a throughput tester run unmodified over XTCP
+nftables		seams_test: REJECT and owner-match rules on XTCP segments (nft)
 redis-server		apps_xtcpize.sh: a server run unmodified over XTCP
 redis-tools		apps_xtcpize.sh: redis-benchmark, its client
 strace			finding what a program asks of an XTCP socket
