@@ -12,19 +12,27 @@ B     := $(TOP)/build
 ifneq ($(KERNEL),)
 KVER  := $(KERNEL)
 endif
-KVER  ?= $(shell ls -1 /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)
+# Default: the newest installed 6.1 (scripts/kver.sh), so the build follows
+# Debian's point releases. 6.12: KERNEL=$$(scripts/kver.sh 6.12).
+KVER  ?= $(shell $(TOP)/scripts/kver.sh 6.1 2>/dev/null)
 KDIR  ?= /lib/modules/$(KVER)/build
 
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h)
 MODDIR    := $(B)/module
 
-.PHONY: all module clean
+.PHONY: all module clean FORCE
 all: module
 
 # Out-of-tree build in a shadow tree of symlinks: Kbuild writes its objects
 # next to the sources it compiles, so the sources it sees live in build/.
+# $(MODDIR)/kdir names the headers the module was last built against; it is
+# rewritten only when they change (KERNEL=...), and so the module is rebuilt
+# then rather than left built for the other kernel.
 module: $(MODDIR)/xtcp.ko
-$(MODDIR)/xtcp.ko: $(KMOD_SRCS) $(TOP)/Kbuild $(wildcard $(TOP)/uapi/linux/*.h)
+$(MODDIR)/kdir: FORCE
+	@mkdir -p $(MODDIR)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(KDIR)" ] || echo "$(KDIR)" >$@
+$(MODDIR)/xtcp.ko: $(KMOD_SRCS) $(TOP)/Kbuild $(wildcard $(TOP)/uapi/linux/*.h) $(MODDIR)/kdir
 	@test -d "$(KDIR)" || { echo "error: no kernel headers at KDIR=$(KDIR) (run 'make deps')" >&2; exit 1; }
 	@mkdir -p $(MODDIR)/kmod
 	@ln -sf $(TOP)/Kbuild $(MODDIR)/Kbuild

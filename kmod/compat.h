@@ -2,7 +2,8 @@
 /*
  * Every difference between the kernel versions XTCP builds against lives
  * here, so the logic files never carry a version #if.
- * Supported: 6.1 (Debian bookworm's default). 6.12 is next.
+ * Supported: 6.1 (Debian bookworm's default) and 6.12 (bookworm's
+ * backport, Debian trixie's default).
  */
 #ifndef _XTCP_COMPAT_H
 #define _XTCP_COMPAT_H
@@ -11,6 +12,9 @@
 #include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/timer.h>
+#include <linux/net.h>
+#include <linux/sysctl.h>
+#include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/route.h>
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
@@ -47,6 +51,37 @@ static inline u32 xtcp_random_below(u32 ceil)
 #else
 #define xtcp_register_net_sysctl(net, path, table, n) \
 	register_net_sysctl_sz(net, path, table, n)
+#endif
+
+/*
+ * proc_handler's table argument became const in 6.11; a handler names its
+ * table type through this so one definition fits both.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+typedef struct ctl_table xtcp_ctl_table_t;
+#else
+typedef const struct ctl_table xtcp_ctl_table_t;
+#endif
+
+/*
+ * proto_ops->accept takes its flags in a struct proto_accept_arg since
+ * 6.10. XTCP_ACCEPT_OP(name, fn) defines the op @name, with the signature
+ * this kernel wants, around int fn(sock, newsock, flags, kern).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define XTCP_ACCEPT_OP(name, fn)					\
+static int name(struct socket *sock, struct socket *newsock,		\
+		int flags, bool kern)					\
+{									\
+	return fn(sock, newsock, flags, kern);				\
+}
+#else
+#define XTCP_ACCEPT_OP(name, fn)					\
+static int name(struct socket *sock, struct socket *newsock,		\
+		struct proto_accept_arg *arg)				\
+{									\
+	return fn(sock, newsock, arg->flags, arg->kern);		\
+}
 #endif
 
 /* Route for a connection; the TOS argument became a DSCP in 6.13. */

@@ -412,13 +412,15 @@ static int xtcp_ops_listen(struct socket *sock, int backlog)
 	return xtcp_listen(sock, backlog);
 }
 
+XTCP_ACCEPT_OP(xtcp_ops_accept, xtcp_accept)
+
 static struct proto_ops xtcp_stream_ops = {
 	.owner		= THIS_MODULE,
 	.release	= xtcp_release,
 	.bind		= xtcp_bind,
 	.connect	= xtcp_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= xtcp_accept,
+	.accept		= xtcp_ops_accept,
 	.getname	= xtcp_getname,
 	.poll		= xtcp_poll,
 	.ioctl		= xtcp_ioctl,

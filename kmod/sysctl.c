@@ -55,7 +55,7 @@ void xtcp_local_port_range(struct xtcp_net *xn, int *low, int *high)
 }
 
 /* Both ends in [1, 65535] and low <= high, or nothing changes. */
-static int xtcp_port_range_handler(struct ctl_table *table, int write,
+static int xtcp_port_range_handler(xtcp_ctl_table_t *table, int write,
 				   void *buffer, size_t *lenp, loff_t *ppos)
 {
 	struct xtcp_net *xn;
@@ -89,7 +89,7 @@ static int xtcp_port_range_handler(struct ctl_table *table, int write,
  * min <= max: a write that would cross the other one fails with EINVAL
  * and changes nothing (the RTO is clamped between the two).
  */
-static int xtcp_rto_handler(struct ctl_table *table, int write,
+static int xtcp_rto_handler(xtcp_ctl_table_t *table, int write,
 			    void *buffer, size_t *lenp, loff_t *ppos)
 {
 	static DEFINE_MUTEX(xtcp_rto_lock);	/* one writer of the pair */
@@ -225,7 +225,7 @@ int xtcp_sysctl_register(struct xtcp_net *xn)
 
 void xtcp_sysctl_unregister(struct xtcp_net *xn)
 {
-	struct ctl_table *t;
+	const struct ctl_table *t;	/* const since 6.11 */
 
 	if (!xn->sysctl_hdr)
 		return;

@@ -314,7 +314,7 @@ static void xtcp_keepalive(struct sock *sk)
 
 static void xtcp_sk_timer_fn(struct timer_list *t)
 {
-	struct sock *sk = from_timer(sk, t, sk_timer);
+	struct sock *sk = xtcp_timer_container(sk, t, sk_timer);
 
 	bh_lock_sock(sk);
 	if (xtcp_timer_defer(sk, t))

@@ -45,6 +45,25 @@ libssl-dev		make check-debug: building the debug kernel (sign-file, certs)
 check_only=0
 [ "${1:-}" = "--check" ] && check_only=1
 
+# The second kernel, 6.12 (Debian's bookworm backport): the newest
+# linux-image-6.12.<n>+deb12-amd64-unsigned in the apt lists and its
+# headers, so the project follows Debian's point releases as
+# linux-image-amd64 does for 6.1 (scripts/kver.sh 6.12 then picks it).
+newest_612() {
+	apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)-unsigned$/\1/p' |
+		sort -V | tail -n1
+}
+k612=$(newest_612)
+if [ -n "$k612" ]; then
+	PACKAGES+="linux-image-$k612-unsigned	the second kernel the test VM boots (6.12, newest in the archive)
+linux-headers-$k612	headers xtcp.ko is built against for 6.12 (KERNEL=$k612)
+"
+elif ! "$(dirname "$0")/kver.sh" 6.12 >/dev/null 2>&1; then
+	echo "deps: warning: no linux-image-6.12.*+deb12-amd64-unsigned in the apt lists" \
+		"and no 6.12 kernel installed (run 'apt-get update'; 6.12 is needed only for KERNEL=6.12...)" >&2
+fi
+
 missing=()
 reasons=()
 while IFS=$'\t' read -r pkg why; do

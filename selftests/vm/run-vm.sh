@@ -11,7 +11,8 @@
 #   CMD='COMMAND' run-vm.sh   same
 #
 # Environment:
-#   KVER=6.1.0-56-amd64   kernel version (default: newest /boot/vmlinuz-6.1.*)
+#   KVER=6.1.0-57-amd64   kernel version (default: the newest installed 6.1,
+#                         scripts/kver.sh 6.1; 6.12: KVER=$(scripts/kver.sh 6.12))
 #   KERNEL=<version>      same as KVER (selects another installed kernel)
 #   KERNEL_IMAGE=path     boot this image (bzImage or vmlinux) instead
 #   KERNEL_MODDIR=path    its module tree (default /lib/modules/$KVER);
@@ -64,8 +65,8 @@ fi
 # ---- the kernel ------------------------------------------------------------
 KVER=${KERNEL:-${KVER:-}}
 if [ -z "$KVER" ]; then
-	KVER=$(ls -1 /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n1)
-	[ -n "$KVER" ] || die "no /boot/vmlinuz-6.1.*-amd64: run 'make deps' (linux-image-amd64)"
+	KVER=$("$TOP/scripts/kver.sh" 6.1) ||
+		die "no /boot/vmlinuz-6.1.*-amd64: run 'make deps' (linux-image-amd64)"
 fi
 KERNEL_MODDIR=${KERNEL_MODDIR:-/lib/modules/$KVER}
 
