@@ -123,7 +123,7 @@ static int xtcp_rto_handler(xtcp_ctl_table_t *table, int write,
  * net.ipv4.tcp_congestion_control does for a name without a module; the
  * name is cut at 15 bytes as there.
  */
-static int xtcp_cc_handler(struct ctl_table *table, int write,
+static int xtcp_cc_handler(xtcp_ctl_table_t *table, int write,
 			   void *buffer, size_t *lenp, loff_t *ppos)
 {
 	const struct xtcp_cc_ops **cc = table->data;
