@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Congestion control: slow start and congestion avoidance (RFC 5681) with
- * an initial window of 10 segments (RFC 6928), behind struct xtcp_cc_ops.
- * Loss recovery itself (fast retransmit, NewReno, RTO) is in recovery.c
- * and only asks the ops for a new ssthresh; a CUBIC would plug in here.
+ * Congestion control: the algorithms behind struct xtcp_cc_ops, how a
+ * socket gets one (the namespace's net.xtcp.congestion_control when it is
+ * created, a listener's for its children, TCP_CONGESTION at any time), and
+ * the window rules they share: the initial window of 10 segments
+ * (RFC 6928), slow start (RFC 5681, RFC 3465) and the application-limited
+ * test. NewReno is in reno.c, CUBIC (RFC 9438) in cubic.c. Loss recovery
+ * (fast retransmit, RTO) is in recovery.c and only asks the ops for a new
+ * ssthresh.
  */
 #include "xtcp.h"
+#include "pernet.h"
 
 #define XTCP_INIT_CWND	10
+
+/* Every algorithm the module has, by name. */
+static const struct xtcp_cc_ops *const xtcp_cc_all[] = {
+	&xtcp_cubic,
+	&xtcp_reno,
+};
 
 /* Segments in the network, as the scoreboard sees them (RFC 6675 "pipe"). */
 u32 xtcp_in_flight(const struct xtcp_sock *xs)
@@ -18,60 +29,79 @@ u32 xtcp_in_flight(const struct xtcp_sock *xs)
 		xs->packets_out - left + xs->retrans_out : xs->retrans_out;
 }
 
-static void xtcp_reno_init(struct sock *sk)
+const struct xtcp_cc_ops *xtcp_cc_find(const char *name)
 {
-	struct xtcp_sock *xs = xtcp_sk(sk);
+	size_t i;
 
-	xs->snd_cwnd = XTCP_INIT_CWND;
-	xs->snd_ssthresh = 0x7fffffff;
-	xs->snd_cwnd_cnt = 0;
-	xs->reordering = 3;
-}
-
-/* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 * SMSS). */
-static u32 xtcp_reno_ssthresh(struct sock *sk)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-	u32 flight = min(xs->snd_cwnd, xs->packets_out - xs->sacked_out);
-
-	return max(flight >> 1, 2U);
+	for (i = 0; i < ARRAY_SIZE(xtcp_cc_all); i++)
+		if (!strcmp(xtcp_cc_all[i]->name, name))
+			return xtcp_cc_all[i];
+	return NULL;
 }
 
 /*
- * Slow start: cwnd grows by the segments acked, at most 2 per ACK
- * (RFC 3465, L = 2). Congestion avoidance: one segment per window.
- * An application-limited sender does not grow its window (RFC 7661).
+ * A fresh window (socket creation, connect(), disconnect): IW10 and no
+ * ssthresh yet, with the algorithm the socket has or, for a new socket
+ * (zeroed by sk_alloc()), the namespace's default.
  */
-static void xtcp_reno_cong_avoid(struct sock *sk, u32 acked)
-{
-	struct xtcp_sock *xs = xtcp_sk(sk);
-
-	if (xs->packets_out + acked < xs->snd_cwnd / 2)
-		return;
-	if (xs->snd_cwnd < xs->snd_ssthresh) {
-		xs->snd_cwnd += min(acked, 2U);
-		if (xs->snd_cwnd > xs->snd_ssthresh)
-			xs->snd_cwnd = xs->snd_ssthresh;
-		return;
-	}
-	xs->snd_cwnd_cnt += acked;
-	if (xs->snd_cwnd_cnt >= xs->snd_cwnd) {
-		xs->snd_cwnd_cnt -= xs->snd_cwnd;
-		xs->snd_cwnd++;
-	}
-}
-
-static const struct xtcp_cc_ops xtcp_reno = {
-	.name		= "reno",
-	.init		= xtcp_reno_init,
-	.ssthresh	= xtcp_reno_ssthresh,
-	.cong_avoid	= xtcp_reno_cong_avoid,
-};
-
 void xtcp_cc_init(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xs->cc = &xtcp_reno;
+	if (!xs->cc)
+		xs->cc = READ_ONCE(xtcp_sk_net(sk)->sysctl.congestion_control);
+	xs->snd_cwnd = XTCP_INIT_CWND;
+	xs->snd_ssthresh = 0x7fffffff;
+	xs->snd_cwnd_cnt = 0;
+	xs->reordering = 3;
 	xs->cc->init(sk);
+}
+
+/* A listener's child runs the listener's algorithm, as in TCP. */
+void xtcp_cc_inherit(struct sock *child, const struct sock *parent)
+{
+	xtcp_sk(child)->cc = xtcp_sk(parent)->cc;
+	xtcp_sk(child)->cc->init(child);
+}
+
+/*
+ * TCP_CONGESTION (socket locked). The window is kept: the new algorithm
+ * starts its own state from the current cwnd and ssthresh, as
+ * tcp_reinit_congestion_control() does. Unknown names are ENOENT, TCP's
+ * answer for a name it has no module for.
+ */
+int xtcp_cc_set(struct sock *sk, const char *name)
+{
+	const struct xtcp_cc_ops *ops = xtcp_cc_find(name);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!ops)
+		return -ENOENT;
+	if (ops == xs->cc)
+		return 0;
+	WRITE_ONCE(xs->cc, ops);
+	xs->snd_cwnd_cnt = 0;
+	ops->init(sk);
+	return 0;
+}
+
+/*
+ * A sender that does not use its window does not grow it (in the spirit
+ * of RFC 7661): the flight before this ACK (packets_out + acked) was
+ * below half of cwnd.
+ */
+bool xtcp_cc_app_limited(const struct xtcp_sock *xs, u32 acked)
+{
+	return xs->packets_out + acked < xs->snd_cwnd / 2;
+}
+
+/*
+ * Slow start: cwnd grows by the segments acked, at most 2 per ACK
+ * (RFC 3465, L = 2), and stops at ssthresh.
+ */
+void xtcp_cc_slow_start(struct xtcp_sock *xs, u32 acked)
+{
+	xs->snd_cwnd += min(acked, 2U);
+	if (xs->snd_cwnd > xs->snd_ssthresh)
+		xs->snd_cwnd = xs->snd_ssthresh;
 }

@@ -341,7 +341,8 @@ static int xtcp_diag_fill_sk(struct sk_buff *skb, struct sock *sk, u8 ext,
 
 		xtcp_get_info(sk, &info);
 		if (nla_put_64bit(skb, XTCP_DIAG_INFO, sizeof(info), &info,
-				  XTCP_DIAG_PAD))
+				  XTCP_DIAG_PAD) ||
+		    nla_put_string(skb, XTCP_DIAG_CONG, info.xtcpi_ca_name))
 			goto fail;
 	}
 	if ((ext & XTCP_DIAG_EXT_MEMINFO) &&

@@ -13,6 +13,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+struct xtcp_cc_ops;
+
 /* Counters, exported by /proc/net/xtcp/snmp in this order. */
 #define XTCP_MIB_LIST(X)						\
 	X(ACTIVEOPENS,		"ActiveOpens")				\
@@ -122,6 +124,9 @@ struct xtcp_sysctl {
 	int	rto_max_ms;
 	int	delack_ms;
 	int	orphan_retries;
+	/* The algorithm new sockets get; never NULL. Read and written
+	 * whole (READ_ONCE/WRITE_ONCE). */
+	const struct xtcp_cc_ops *congestion_control;
 };
 
 struct xtcp_net {

@@ -72,17 +72,17 @@ static int xtcp_ip_setsockopt(struct sock *sk, int level, int optname,
 }
 
 /*
- * One congestion control, NewReno, which is what Linux calls "reno":
- * TCP_CONGESTION takes that name (ENOENT for any other, as TCP for a name
- * it has no module for) and reports it.
+ * TCP_CONGESTION: "cubic" or "reno" (cc.c), read as TCP reads the name
+ * (at most 15 bytes, NUL-terminated here). ENOENT for any other name, as
+ * TCP for a name it has no module for; both are allowed to every user, as
+ * Linux's default tcp_allowed_congestion_control.
  */
-#define XTCP_CA_NAME_MAX	16	/* TCP_CA_NAME_MAX, of net/tcp.h */
-static const char xtcp_cc_name[XTCP_CA_NAME_MAX] = "reno";
-
-static int xtcp_set_congestion(sockptr_t optval, unsigned int optlen)
+static int xtcp_set_congestion(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
 {
 	char name[XTCP_CA_NAME_MAX];
 	long n;
+	int err;
 
 	if (optlen < 1)
 		return -EINVAL;
@@ -91,7 +91,10 @@ static int xtcp_set_congestion(sockptr_t optval, unsigned int optlen)
 	if (n < 0)
 		return -EFAULT;
 	name[n] = 0;
-	return strcmp(name, xtcp_cc_name) ? -ENOENT : 0;
+	lock_sock(sk);
+	err = xtcp_cc_set(sk, name);
+	release_sock(sk);
+	return err;
 }
 
 int xtcp_setsockopt(struct socket *sock, int level, int optname,
@@ -106,7 +109,7 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 	if (!xtcp_our_level(level))
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
-		return xtcp_set_congestion(optval, optlen);
+		return xtcp_set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -228,6 +231,10 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_reordering = xs->reordering;
 	/* Never walk the queue here: diag calls this without the lock. */
 	info->xtcpi_rcv_ooo_segs = READ_ONCE(xs->ooo_segs);
+	/* Version 2. The ops are static: a racing TCP_CONGESTION gives one
+	 * name or the other, whole. */
+	memcpy(info->xtcpi_ca_name, READ_ONCE(xs->cc)->name,
+	       sizeof(info->xtcpi_ca_name));
 }
 
 /* struct tcp_info: the fields that mean the same thing. */
@@ -289,9 +296,12 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		return -EINVAL;
 
 	if (optname == TCP_CONGESTION) {
+		/* The ops never go away: no lock needed for their name. */
+		const struct xtcp_cc_ops *cc = READ_ONCE(xs->cc);
+
 		len = min_t(unsigned int, len, XTCP_CA_NAME_MAX);
 		if (put_user(len, optlen) ||
-		    copy_to_user(optval, xtcp_cc_name, len))
+		    copy_to_user(optval, cc->name, len))
 			return -EFAULT;
 		return 0;
 	}

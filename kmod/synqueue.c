@@ -352,6 +352,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	xs->keepintvl = xtcp_sk(sk)->keepintvl;
 	xs->keepcnt = xtcp_sk(sk)->keepcnt;
 	xs->user_timeout = xtcp_sk(sk)->user_timeout;
+	xtcp_cc_inherit(child, sk);
 
 	inet->inet_saddr = req->laddr;
 	inet->inet_rcv_saddr = req->laddr;

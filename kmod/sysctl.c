@@ -40,6 +40,7 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->rto_max_ms = 120000;
 	s->delack_ms = 40;
 	s->orphan_retries = 8;
+	s->congestion_control = &xtcp_cubic;	/* as Linux's default */
 }
 
 void xtcp_local_port_range(struct xtcp_net *xn, int *low, int *high)
@@ -116,6 +117,35 @@ static int xtcp_rto_handler(xtcp_ctl_table_t *table, int write,
 	return ret;
 }
 
+/*
+ * congestion_control: the name of one of the module's algorithms (cc.c).
+ * A write of any other name fails with ENOENT and changes nothing, as
+ * net.ipv4.tcp_congestion_control does for a name without a module; the
+ * name is cut at 15 bytes as there.
+ */
+static int xtcp_cc_handler(xtcp_ctl_table_t *table, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	const struct xtcp_cc_ops **cc = table->data;
+	char name[XTCP_CA_NAME_MAX];
+	struct ctl_table tmp = {
+		.data = name,
+		.maxlen = sizeof(name),
+	};
+	const struct xtcp_cc_ops *ops;
+	int ret;
+
+	strscpy(name, READ_ONCE(*cc)->name, sizeof(name));
+	ret = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	ops = xtcp_cc_find(name);
+	if (!ops)
+		return -ENOENT;
+	WRITE_ONCE(*cc, ops);
+	return 0;
+}
+
 #define XTCP_RTO_ENTRY(field) {						\
 	.procname	= #field,					\
 	.data		= &((struct xtcp_sysctl *)0)->field,		\
@@ -160,6 +190,13 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_RTO_ENTRY(rto_max_ms),
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
 	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
+	{
+		.procname	= "congestion_control",
+		.data		= &((struct xtcp_sysctl *)0)->congestion_control,
+		.maxlen		= XTCP_CA_NAME_MAX,
+		.mode		= 0644,
+		.proc_handler	= xtcp_cc_handler,
+	},
 	{ }
 };
 

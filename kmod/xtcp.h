@@ -72,13 +72,21 @@ struct xtcp_sack_block {
 };
 
 /*
- * Congestion control, behind a small ops table so that CUBIC (or anything
- * else) can follow NewReno without touching the loss-recovery code.
+ * Congestion control, behind a small ops table so that CUBIC and NewReno
+ * sit next to each other without touching the loss-recovery code. The
+ * window itself (cwnd, ssthresh) is common state: an algorithm keeps only
+ * its own variables, in xtcp_sock.cc_priv, so that switching algorithms on
+ * a live connection (TCP_CONGESTION) keeps the window, as Linux does.
  */
+#define XTCP_CA_NAME_MAX	16	/* TCP_CA_NAME_MAX, of net/tcp.h */
+#define XTCP_CC_PRIV_U32	10
+
 struct xtcp_cc_ops {
-	const char *name;
+	/* A full array: getsockopt copies up to 16 bytes of it, as TCP. */
+	char name[XTCP_CA_NAME_MAX];
+	/* Reset the algorithm's own state (cc_priv); not the window. */
 	void (*init)(struct sock *sk);
-	/* New ssthresh on loss. */
+	/* New ssthresh on loss (entering Recovery, or an RTO). */
 	u32 (*ssthresh)(struct sock *sk);
 	/* @acked segments newly acknowledged while not in recovery. */
 	void (*cong_avoid)(struct sock *sk, u32 acked);
@@ -128,6 +136,7 @@ struct xtcp_sock {
 	u32			snd_ssthresh;
 	u32			snd_cwnd_cnt;	/* congestion avoidance counter */
 	const struct xtcp_cc_ops *cc;
+	u32			cc_priv[XTCP_CC_PRIV_U32];	/* the algorithm's */
 	/* The scoreboard (recovery.c), in segments of the write queue. */
 	u32			packets_out;
 	u32			sacked_out;
@@ -356,7 +365,16 @@ void xtcp_set_keepalive(struct sock *sk, int on);
 
 /* cc.c */
 void xtcp_cc_init(struct sock *sk);
+void xtcp_cc_inherit(struct sock *child, const struct sock *parent);
+const struct xtcp_cc_ops *xtcp_cc_find(const char *name);
+int xtcp_cc_set(struct sock *sk, const char *name);
 u32 xtcp_in_flight(const struct xtcp_sock *xs);
+bool xtcp_cc_app_limited(const struct xtcp_sock *xs, u32 acked);
+void xtcp_cc_slow_start(struct xtcp_sock *xs, u32 acked);
+
+/* reno.c, cubic.c */
+extern const struct xtcp_cc_ops xtcp_reno;
+extern const struct xtcp_cc_ops xtcp_cubic;
 
 /* recovery.c */
 u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb);

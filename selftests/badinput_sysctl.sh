@@ -9,7 +9,10 @@
 # beyond INT_MAX, of text, of nothing and of trailing junk fail with EINVAL
 # and leave the value as it was, and the minimum and the maximum
 # themselves are taken. local_port_range and the rto_min_ms/rto_max_ms
-# pair also have their cross checks (low <= high, min <= max).
+# pair also have their cross checks (low <= high, min <= max). A sysctl
+# that takes names (congestion_control: "one of `cubic`, `reno`") takes
+# each name, and refuses any other (ENOENT, as Linux's
+# tcp_congestion_control) leaving the value as it was.
 #
 # Permissions, as Linux's own per-namespace net.* sysctls: a non-root user,
 # also as root of a user namespace of its own, cannot write the initial
@@ -53,6 +56,12 @@ done < <(awk -F'|' '
 	/^##/ { on = 0 }
 	on && /^\| `/ {
 		name = $2; gsub(/[ `]/, "", name)
+		if ($4 ~ /one of `/) {
+			# the names, comma-joined: "name names a,b"
+			r = $4; sub(/.*one of /, "", r); gsub(/[` ]/, "", r)
+			print name, "names", r
+			next
+		}
 		if (!match($4, /\[[^]]*\]/)) next
 		r = substr($4, RSTART + 1, RLENGTH - 2); gsub(/ /, "", r)
 		split(r, b, ",")
@@ -80,16 +89,20 @@ wr() {
 init_snapshot() { in_init grep -r . "$P" 2>/dev/null | sort; }
 INIT_BEFORE=$(init_snapshot)
 
-# One refused write: EINVAL and the value unchanged.
+# One refused write: EINVAL (or $3, e.g. ENOENT) and the value unchanged.
 refused() {
-	local f=$1 v=$2 before out after rc
+	local f=$1 v=$2 e=${3:-EINVAL} before out after rc text
+	case $e in
+	EINVAL) text="Invalid argument" ;;
+	ENOENT) text="No such file or directory" ;;
+	esac
 	rd "$f"; before=$RD
 	wr "$f" "$v"; rc=$?; out=$WR_ERR
 	rd "$f"; after=$RD
-	if [ $rc -ne 0 ] && [[ $out == *"Invalid argument"* ]] && [ "$after" = "$before" ]; then
-		ok "$f: '$v' refused with EINVAL, value unchanged"
+	if [ $rc -ne 0 ] && [[ $out == *"$text"* ]] && [ "$after" = "$before" ]; then
+		ok "$f: '$v' refused with $e, value unchanged"
 	else
-		not_ok "$f: '$v' refused with EINVAL, value unchanged"
+		not_ok "$f: '$v' refused with $e, value unchanged"
 		diag "status $rc, '$out', before '$before', after '$after'"
 	fi
 }
@@ -120,6 +133,18 @@ for f in $files; do
 	ok "$f has a Range in docs/protocol.md §21.1 [${LO[$f]}, ${HI[$f]}]"
 	lo=${LO[$f]} hi=${HI[$f]}
 	rd "$f"; orig=$RD
+	if [ "$lo" = names ]; then
+		IFS=, read -r -a names <<<"$hi"
+		for bad in bogus "" "${names[0]}x" "x${names[0]}" "${names[0]^^}" \
+			   "${names[0]} ${names[0]}" 12; do
+			refused "$f" "$bad" ENOENT
+		done
+		for v in "${names[@]}"; do
+			taken "$f" "$v"
+		done
+		taken "$f" "$orig"
+		continue
+	fi
 	if [ "$f" = local_port_range ]; then
 		for bad in "$((lo - 1)) 100" "100 $((hi + 1))" "5000 4000" "-1 5" \
 			   "abc" "1 abc" "" "$INT_MAX 1"; do

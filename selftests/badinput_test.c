@@ -960,6 +960,22 @@ static long set_cc(struct prep *p, const void *name, int len)
 OP(tcp_cc_reno) { return set_cc(p, "reno", 4); }
 OP(tcp_cc_cubic) { return set_cc(p, "cubic", 5); }
 OP(tcp_cc_bogus) { return set_cc(p, "nosuchcc", 8); }
+OP(tcp_cc_empty) { return set_cc(p, "", 1); }
+OP(tcp_cc_short) { return set_cc(p, "cubic", 3); }
+OP(tcp_cc_long) { return set_cc(p, "cubicxxxxxxxxxxxxxxx", 20); }
+/* Set, then read back: the name and its 16-byte length. */
+OP(tcp_cc_reno_get)
+{
+	char v[16] = "";
+	socklen_t l = sizeof(v);
+	long r = tcp_cc_reno(p);
+
+	if (r)
+		return r;
+	if (getsockopt(p->fd, IPPROTO_TCP, TCP_CONGESTION, v, &l))
+		return E(errno);
+	return strcmp(v, "reno") ? -1000 : l;
+}
 OP(tcp_cc_optlen0) { return set_cc(p, "reno", 0); }
 OP(tcp_cc_null) { return set_cc(p, NULL, 4); }
 OP(tcp_cc_get) { return get_len(p, IPPROTO_TCP, TCP_CONGESTION, 100); }
@@ -1343,10 +1359,12 @@ static const struct row rows[] = {
 	ROW("tcp-syncnt-128", ST_FRESH, tcp_syncnt_big, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_SYNCNT, 128)"),
 	ROW("tcp-user-timeout-neg", ST_FRESH, tcp_user_timeout_neg, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_USER_TIMEOUT, -1)"),
 	ROW("tcp-congestion-reno", ST_FRESH, tcp_cc_reno, 0, "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4)"),
-	DIFF("tcp-congestion-cubic", ST_FRESH, tcp_cc_cubic, 0, E(ENOENT),
-	     "XTCP has one congestion control, NewReno, named \"reno\" as Linux's",
-	     "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"cubic\", 5)"),
+	ROW("tcp-congestion-cubic", ST_FRESH, tcp_cc_cubic, 0, "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"cubic\", 5)"),
+	ROW("tcp-congestion-reno-get", ST_CONNECTED, tcp_cc_reno_get, 16, "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\", 4) then getsockopt: \"reno\", *len = 16"),
 	ROW("tcp-congestion-unknown", ST_FRESH, tcp_cc_bogus, E(ENOENT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"nosuchcc\", 8)"),
+	ROW("tcp-congestion-empty", ST_FRESH, tcp_cc_empty, E(ENOENT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"\", 1)"),
+	ROW("tcp-congestion-prefix", ST_FRESH, tcp_cc_short, E(ENOENT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"cubic\", 3)"),
+	ROW("tcp-congestion-long", ST_FRESH, tcp_cc_long, E(ENOENT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"cubicxxxxxxxxxxxxxxx\", 20)"),
 	ROW("tcp-congestion-optlen0", ST_FRESH, tcp_cc_optlen0, E(EINVAL), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, \"reno\", 0)"),
 	ROW("tcp-congestion-null", ST_FRESH, tcp_cc_null, E(EFAULT), "setsockopt(IPPROTO_TCP, TCP_CONGESTION, NULL, 4)"),
 	ROW("tcp-congestion-get", ST_CONNECTED, tcp_cc_get, 16, "getsockopt(IPPROTO_TCP, TCP_CONGESTION, &100): *len = 16"),

@@ -558,6 +558,7 @@ struct entry {
 	uint32_t mem[SK_MEMINFO_VARS];
 	int ntimers;
 	struct xtcp_diag_timer timers[4];
+	char cong[16];		/* XTCP_DIAG_CONG, "" when absent */
 };
 
 static struct entry *entries;
@@ -639,6 +640,13 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 		memcpy(&e->info, mnl_attr_get_payload(tb[XTCP_DIAG_INFO]), n);
 		e->has_info = true;
 	}
+	if (tb[XTCP_DIAG_CONG] &&
+	    mnl_attr_validate(tb[XTCP_DIAG_CONG], MNL_TYPE_NUL_STRING) == 0)
+		snprintf(e->cong, sizeof(e->cong), "%s",
+			 mnl_attr_get_str(tb[XTCP_DIAG_CONG]));
+	else if (e->has_info && e->info.xtcpi_ca_name[0])
+		snprintf(e->cong, sizeof(e->cong), "%.*s",
+			 (int)sizeof(e->info.xtcpi_ca_name), e->info.xtcpi_ca_name);
 	if (tb[XTCP_DIAG_MEMINFO]) {
 		size_t n = mnl_attr_get_payload_len(tb[XTCP_DIAG_MEMINFO]);
 
@@ -1177,7 +1185,7 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"last_data_sent_ms\":%u,\"last_data_recv_ms\":%u,"
 		       "\"ca_state\":%u,\"backoff\":%u,\"sack_ok\":%s,\"packets_out\":%u,"
 		       "\"sacked_out\":%u,\"lost_out\":%u,\"retrans_out\":%u,"
-		       "\"reordering\":%u,\"rcv_ooo_segs\":%u}",
+		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\"}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1190,7 +1198,7 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_ca_state, x->xtcpi_backoff,
 		       x->xtcpi_sack_ok ? "true" : "false", x->xtcpi_packets_out,
 		       x->xtcpi_sacked_out, x->xtcpi_lost_out, x->xtcpi_retrans_out,
-		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs);
+		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1242,8 +1250,9 @@ static void print_text_extras(const struct entry *e)
 		else if (e->has_info) {
 			const struct xtcp_info *x = &e->info;
 
-			printf("\n\t wscale:%u,%u rto:%g rtt:%g/%g mss:%u advmss:%u "
-			       "cwnd:%u",
+			/* The algorithm first, where ss puts it. */
+			printf("\n\t %s%swscale:%u,%u rto:%g rtt:%g/%g mss:%u advmss:%u "
+			       "cwnd:%u", e->cong, e->cong[0] ? " " : "",
 			       x->xtcpi_snd_wscale, x->xtcpi_rcv_wscale,
 			       x->xtcpi_rto_us / 1000.0, x->xtcpi_rtt_us / 1000.0,
 			       x->xtcpi_rttvar_us / 1000.0, x->xtcpi_snd_mss,

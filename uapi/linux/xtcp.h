@@ -111,9 +111,10 @@ struct xtcphdr {
 #define XTCP_KEEPCNT		6	/* int */
 #define XTCP_SYNCNT		7	/* int: SYN retransmissions before ETIMEDOUT */
 #define XTCP_INFO		11	/* struct xtcp_info (struct tcp_info at IPPROTO_TCP) */
+#define XTCP_CONGESTION		13	/* char[16]: "cubic" (default) or "reno" */
 #define XTCP_USER_TIMEOUT	18	/* unsigned int ms */
 
-#define XTCP_INFO_VERSION	1
+#define XTCP_INFO_VERSION	2
 
 /* getsockopt(fd, SOL_XTCP, XTCP_INFO): a versioned snapshot. Fields are
  * only ever appended; a shorter buffer gets the first bytes. */
@@ -154,6 +155,8 @@ struct xtcp_info {
 	__u32	xtcpi_reordering;
 	__u32	xtcpi_rcv_ooo_segs;	/* segments waiting beyond a hole */
 	__u32	xtcpi_pad1;
+	/* Version 2: the congestion control, as TCP_CONGESTION names it. */
+	char	xtcpi_ca_name[16];
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */

@@ -209,6 +209,7 @@ enum {
 	XTCP_DIAG_MEMINFO,	/* __u32[SK_MEMINFO_VARS] (linux/sock_diag.h): EXT_MEMINFO, full sockets */
 	XTCP_DIAG_TIMERS,	/* struct xtcp_diag_timer[]: EXT_TIMERS, pending timers only */
 	XTCP_DIAG_PAD,		/* alignment padding for 64-bit attributes, ignore */
+	XTCP_DIAG_CONG,		/* NUL-terminated string, the congestion control ("cubic", "reno"), as INET_DIAG_CONG: EXT_INFO, full sockets */
 	__XTCP_DIAG_MAX,
 };
 #define XTCP_DIAG_MAX (__XTCP_DIAG_MAX - 1)
