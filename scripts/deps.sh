@@ -32,6 +32,7 @@ curl			apps_xtcpize.sh: an HTTP client run unmodified over XTCP
 socat			apps_xtcpize.sh: a relay run unmodified over XTCP
 iperf3			apps_xtcpize.sh: a throughput tester run unmodified over XTCP
 nftables		seams_test: REJECT and owner-match rules on XTCP segments (nft)
+iptables		cc_test: an nth-match rule drops exactly one data segment (iptables -m statistic)
 redis-server		apps_xtcpize.sh: a server run unmodified over XTCP
 redis-tools		apps_xtcpize.sh: redis-benchmark, its client
 strace			finding what a program asks of an XTCP socket
