@@ -191,6 +191,15 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	XTCP_INC_STATS(xtcp_sk_net(sk), OUTSEGS);
 	skb->priority = sk->sk_priority;
 	skb->mark = sk->sk_mark;
+	/*
+	 * skb->cb is IP's from here (IPCB): our xtcp_skb_cb left in it reads
+	 * as IP options, flags and frag_max_size. ip_options_fragment() then
+	 * wrote NOPs over "options" of a length taken from cb->when, past the
+	 * header into the skb's shared info (a panic on 6.12, where the head
+	 * has no slack). Clear it, as tcp_transmit_skb() does; the segment
+	 * in the write queue keeps its own cb.
+	 */
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
