@@ -195,11 +195,15 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	 * matches and the LSM see the socket, and sk_wmem_alloc counts the
 	 * skb until the device is done with it. */
 	skb_set_owner_w(skb, sk);
-	/* IP reads skb->cb as its inet_skb_parm (IP options, IPSKB_* flags,
-	 * frag_max_size). Ours would be taken for IP options, which an
-	 * icmp_send() on this skb (a REJECT rule) echoes into a 40-byte stack
-	 * buffer. TCP clears it the same way. */
-	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	/*
+	 * skb->cb is IP's from here (IPCB): our xtcp_skb_cb left in it reads
+	 * as IP options, flags and frag_max_size. An icmp_send() on this skb
+	 * (a REJECT rule) echoed those "options" into a 40-byte stack buffer,
+	 * and ip_options_fragment() wrote NOPs past the header into the skb's
+	 * shared info (a panic on 6.12). Clear it, as tcp_transmit_skb() does;
+	 * the segment in the write queue keeps its own cb.
+	 */
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
