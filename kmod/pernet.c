@@ -89,6 +89,7 @@ static int __net_init xtcp_net_init(struct net *net)
 
 	xn->net = net;
 	atomic_set(&xn->tw_count, 0);
+	atomic_set(&xn->orphan_count, 0);
 	seqlock_init(&xn->port_range_lock);
 	spin_lock_init(&xn->challenge_lock);
 	xtcp_sysctl_defaults(&xn->sysctl);

@@ -69,7 +69,9 @@ struct xtcp_cc_ops;
 	X(SYNCOOKIESFAILED,	"SyncookiesFailed")			\
 	X(FILTERDROP,		"FilterDrop")				\
 	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")			\
-	X(ACKSKIPPEDTIMEWAIT,	"ACKSkippedTimeWait")
+	X(ACKSKIPPEDTIMEWAIT,	"ACKSkippedTimeWait")			\
+	X(ABORTONMEMORY,	"AbortOnMemory")			\
+	X(CURRORPHANS,		"CurrOrphans")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
@@ -124,6 +126,7 @@ struct xtcp_sysctl {
 	int	rto_max_ms;
 	int	delack_ms;
 	int	orphan_retries;
+	int	max_orphans;
 	/* The algorithm new sockets get; never NULL. Read and written
 	 * whole (READ_ONCE/WRITE_ONCE). */
 	const struct xtcp_cc_ops *congestion_control;
@@ -136,6 +139,8 @@ struct xtcp_net {
 	struct xtcp_bhash	bhash;	/* by local port: sockets and TIME-WAIT */
 	struct xtcp_htable	twhash;	/* TIME-WAIT entries by 4-tuple */
 	atomic_t		tw_count;
+	/* Sockets closed by their application that still live (§7.4). */
+	atomic_t		orphan_count;
 	seqlock_t		port_range_lock;
 	struct xtcp_sysctl	sysctl;
 	struct ctl_table_header	*sysctl_hdr;

@@ -90,7 +90,35 @@ void xtcp_destroy_sock(struct sock *sk)
 	xtcp_unhash(sk);
 	xtcp_put_port(sk);
 	xtcp_synq_free(sk);
+	if (xs->orphan_counted)
+		atomic_dec(&xtcp_sk_net(sk)->orphan_count);
 	sock_put(sk);
+}
+
+/*
+ * A socket the application closed that must live on (its FIN, its data or
+ * FIN-WAIT-2 still to come) is an orphan, and nobody will ever read its
+ * errors. Like tcp_check_oom() (tcp_max_orphans), a namespace holds at
+ * most net.xtcp.max_orphans of them: past that, a peer that never answers
+ * could make the host keep any number of closed connections, so the new
+ * orphan is reset and freed at once. True when @sk was aborted.
+ */
+static bool xtcp_orphan_too_many(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->orphan_counted = 1;
+	if (atomic_inc_return(&xn->orphan_count) <=
+	    READ_ONCE(xn->sysctl.max_orphans))
+		return false;
+	XTCP_INC_STATS(xn, ABORTONMEMORY);
+	net_info_ratelimited("xtcp: too many orphaned sockets\n");
+	if (sk->sk_state != TCP_SYN_SENT)
+		xtcp_send_active_reset(sk, GFP_ATOMIC);
+	xs->close_reason = XTCP_CLOSE_RESET_SENT;
+	xtcp_done(sk);		/* SOCK_DEAD: destroys it */
+	return true;
 }
 
 /* Segments that arrived while the user held the socket. */
@@ -346,6 +374,8 @@ adjudge_to_death:
 	bh_lock_sock(sk);
 	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
 		goto out;	/* destroyed while processing the backlog */
+	if (sk->sk_state != TCP_CLOSE && xtcp_orphan_too_many(sk))
+		goto out;
 	if (sk->sk_state == TCP_FIN_WAIT2)
 		xtcp_arm_fin_wait2(sk);
 	if (sk->sk_state == TCP_CLOSE)

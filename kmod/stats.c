@@ -22,6 +22,9 @@ long xtcp_mib_read(struct xtcp_net *xn, int field)
 	/* A gauge: TIME-WAIT entries alive now. */
 	if (field == XTCP_MIB_CURRTIMEWAIT)
 		return atomic_read(&xn->tw_count);
+	/* A gauge: orphaned full sockets alive now. */
+	if (field == XTCP_MIB_CURRORPHANS)
+		return atomic_read(&xn->orphan_count);
 	for_each_possible_cpu(cpu)
 		sum += per_cpu_ptr(xn->mib, cpu)->mibs[field];
 	return sum;

@@ -40,6 +40,7 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->rto_max_ms = 120000;
 	s->delack_ms = 40;
 	s->orphan_retries = 8;
+	s->max_orphans = 65536;
 	s->congestion_control = &xtcp_cubic;	/* as Linux's default */
 }
 
@@ -190,6 +191,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_RTO_ENTRY(rto_max_ms),
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
 	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
+	XTCP_INT_ENTRY(max_orphans, &xtcp_zero, NULL),
 	{
 		.procname	= "congestion_control",
 		.data		= &((struct xtcp_sysctl *)0)->congestion_control,

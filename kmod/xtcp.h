@@ -127,7 +127,8 @@ struct xtcp_sock {
 				fin_acked:1,
 				destroyed:1,
 				nodelay:1,
-				wscale_ok:1;	/* both ends agreed on scaling */
+				wscale_ok:1,	/* both ends agreed on scaling */
+				orphan_counted:1; /* in xn->orphan_count */
 	u8			close_reason;	/* XTCP_CLOSE_* */
 	struct sk_buff		*send_head;	/* first unsent skb of the write queue */
 	u32			copied_seq;	/* next byte recvmsg() hands out */

@@ -246,6 +246,50 @@ TEST_F_TIMEOUT(net, timewait_acks_rate_limited, 90)
 }
 
 /*
+ * Defect 8, the orphan limit: a namespace keeps at most max_orphans
+ * sockets that their application closed (tcp_max_orphans). B allows none:
+ * its close() resets the connection at once (A reads ECONNRESET) and
+ * counts AbortOnMemory; allowed one, the close is an ordinary FIN and the
+ * orphan is counted in CurrOrphans until TIME-WAIT takes over. The module
+ * before the fix had no limit (and no such sysctl).
+ */
+TEST_F_TIMEOUT(net, orphan_limit_resets_the_extra_orphan, 90)
+{
+	int lfd, srv, cli;
+	long ab0;
+	char c;
+
+	ASSERT_EQ(0, xt_sysctl(self->b, "max_orphans", "0"));
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	ab0 = xt_counter(self->b, "AbortOnMemory");
+	ASSERT_LE(0, ab0) TH_LOG("no AbortOnMemory counter");
+	close(cli);
+	ASSERT_NE(0, xt_wait_readable(srv, 5000));
+	EXPECT_EQ(-1, recv(srv, &c, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	EXPECT_EQ(ab0 + 1, xt_counter(self->b, "AbortOnMemory"));
+	EXPECT_EQ(0, xt_counter(self->b, "CurrOrphans"));
+	EXPECT_EQ(0, xt_counter(self->b, "CurrTimeWait"));
+	close(srv);
+
+	/* One allowed: B's FIN-WAIT-2 orphan lives, A reads the FIN. */
+	ASSERT_EQ(0, xt_sysctl(self->b, "max_orphans", "1"));
+	cli = xt_connect(self->b, IP_A, PORT);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	close(cli);
+	ASSERT_NE(0, xt_wait_readable(srv, 5000));
+	EXPECT_EQ(0, recv(srv, &c, 1, 0));
+	EXPECT_EQ(1, xt_wait_counter(self->b, "CurrOrphans", 1, 5000));
+	EXPECT_EQ(ab0 + 1, xt_counter(self->b, "AbortOnMemory"));
+	close(srv);
+	EXPECT_EQ(0, xt_wait_counter(self->b, "CurrOrphans", 0, 5000));
+	EXPECT_EQ(1, xt_wait_counter(self->b, "CurrTimeWait", 1, 5000));
+	close(lfd);
+}
+
+/*
  * Defect 2, output: our segments carry their socket, so netfilter's owner
  * match sees them. A rule that rejects uid 0's protocol-253 packets stops
  * this connect() at once; the unfixed module's SYN matched no owner rule
