@@ -18,9 +18,12 @@ TTY=/dev/ttyS1
 export PATH="$xtcp_top/build/tools:$xtcp_top/build/selftests:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export HOME=/root TERM=${VM_TERM:-linux} XTCP_VM=1 XTCP_TOP="$xtcp_top"
 export XTCP_KO="${XTCP_KO:-$xtcp_top/build/module/xtcp.ko}"
-# Set by run-vm.sh only when the host set them (make check-debug).
+# Set by run-vm.sh only when the host set them (make check-debug, the
+# 6.12 tier of .ci/run).
 [ -n "${XTCP_DEBUG_KERNEL:-}" ] && export XTCP_DEBUG_KERNEL
 [ -n "${XTCP_TEST_TIMEOUT:-}" ] && export XTCP_TEST_TIMEOUT
+[ -n "${XTCP_FUZZ_N:-}" ] && export XTCP_FUZZ_N
+[ -n "${XTCP_TESTS_SKIP:-}" ] && export XTCP_TESTS_SKIP
 cd "${VM_CWD:-$xtcp_top}" 2>/dev/null || cd "$xtcp_top" || cd /
 
 # Hold the terminal open: its window size lives only while it is open.

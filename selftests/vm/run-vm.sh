@@ -22,6 +22,9 @@
 #   XTCP_KO=path          the module to insmod (default build/module/xtcp.ko;
 #                         the guest sees it as $XTCP_KO too)
 #   XTCP_NOLOAD=1         do not insmod $XTCP_KO
+#   XTCP_FUZZ_N, XTCP_TESTS_SKIP  passed to the guest's command too, when set
+#                         (fuzz_test.sh's segment count; run-tests.sh's
+#                         programs left to another tier)
 #   XTCP_DEBUG_KERNEL=1   passed to the guest's command (tests scale down on
 #                         the debug kernel), as is XTCP_TEST_TIMEOUT, when set
 #   VM_TIMEOUT=600        seconds before a hung guest is killed (command
@@ -165,7 +168,7 @@ q() { local v=${2//\'/\'\\\'\'}; printf "%s='%s'\n" "$1" "$v"; }
 	q VM_COLS "$cols"
 	q XTCP_NOLOAD "${XTCP_NOLOAD:-0}"
 	q XTCP_KO "${XTCP_KO:-$TOP/build/module/xtcp.ko}"
-	for v in XTCP_DEBUG_KERNEL XTCP_TEST_TIMEOUT; do
+	for v in XTCP_DEBUG_KERNEL XTCP_TEST_TIMEOUT XTCP_FUZZ_N XTCP_TESTS_SKIP; do
 		[ -n "${!v:-}" ] && q "$v" "${!v}"
 	done
 	if [ -t 0 ]; then echo VM_STDIN_TTY=1; else echo VM_STDIN_TTY=0; fi
