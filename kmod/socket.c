@@ -24,14 +24,18 @@ struct proto xtcp_prot = {
 };
 
 /*
- * The last thing before the memory goes (__sk_destruct()): the route that
- * connect() or the final ACK cached with sk_setup_caps(). The core does not
- * release sk_dst_cache itself (inet_sock_destruct() does, for inet
- * sockets); without this every connection leaked a reference on its route,
- * which pinned the rtable for good (kmemleak, make check-debug).
+ * The last thing before the memory goes (__sk_destruct()): what
+ * inet_sock_destruct() releases for TCP and the core does not. The route
+ * that connect() or the final ACK cached with sk_setup_caps(): without it
+ * every connection leaked a reference on its route, which pinned the
+ * rtable for good. And the ICMP errors that IP_RECVERR queued and the
+ * application never read (xtcp_icmp_queue_err(): a clone of the ICMP
+ * packet each). Both leaks were found by kmemleak in make check-debug.
+ * (inet_opt stays NULL: IP_OPTIONS is refused, sockopt.c.)
  */
 static void xtcp_sock_destruct(struct sock *sk)
 {
+	__skb_queue_purge(&sk->sk_error_queue);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
 }
