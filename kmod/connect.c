@@ -7,6 +7,7 @@
 #include <linux/security.h>
 #include <net/route.h>
 #include "hash.h"
+#include "xtcp_trace.h"
 
 /* Our window shift: enough for the largest receive buffer allowed. */
 u8 xtcp_choose_wscale(const struct sock *sk)
@@ -319,6 +320,7 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		/* Only an RST that acknowledges our SYN refuses us. */
 		if (cb->flags & XTCP_F_ACK) {
 			XTCP_INC_STATS(xtcp_sk_net(sk), INRSTS);
+			trace_xtcp_receive_reset(sk, ECONNREFUSED);
 			xtcp_reset(sk, ECONNREFUSED);
 		}
 		goto discard;

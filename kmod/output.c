@@ -13,6 +13,7 @@
 #include <net/route.h>
 #include <net/checksum.h>
 #include "hash.h"
+#include "xtcp_trace.h"
 
 #define XTCP_MAX_HEADER	(XTCP_MAX_HDR_LEN + MAX_HEADER + 64)
 #define XTCP_SYN_OPT_LEN 8	/* MSS (4) + NOP + WSCALE (3) */
@@ -415,6 +416,7 @@ void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 			XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->when ?: 1;
 	if (xtcp_transmit_skb(sk, skb, true))
 		return;
+	trace_xtcp_retransmit(sk, cb->seq, skb->len, 1);
 	cb->retrans++;
 	cb->sacked |= XTCP_SKB_RETRANS;
 	xs->retrans_out++;
@@ -469,6 +471,7 @@ void xtcp_tail_loss_probe(struct sock *sk)
 		xs->retrans_stamp =
 			XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->when ?: 1;
 	if (!xtcp_transmit_skb(sk, last, true)) {
+		trace_xtcp_retransmit(sk, XTCP_SKB_CB(last)->seq, last->len, 2);
 		XTCP_SKB_CB(last)->retrans++;	/* Karn: no RTT from it */
 		xs->total_retrans++;
 		xs->bytes_retrans += last->len;
@@ -516,6 +519,7 @@ int xtcp_retransmit_head(struct sock *sk)
 		xs->retrans_stamp = XTCP_SKB_CB(skb)->when ?: 1;
 	err = xtcp_transmit_skb(sk, skb, true);
 	if (!err) {
+		trace_xtcp_retransmit(sk, XTCP_SKB_CB(skb)->seq, skb->len, 0);
 		XTCP_SKB_CB(skb)->retrans++;
 		xs->total_retrans++;
 		xs->bytes_retrans += skb->len;
@@ -616,6 +620,8 @@ void xtcp_send_active_reset(struct sock *sk, gfp_t gfp)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 
+	trace_xtcp_send_reset(sk, inet->inet_saddr, inet->inet_daddr,
+			      inet->inet_sport, inet->inet_dport, xs->snd_nxt);
 	xtcp_send_ctl(sock_net(sk), inet->inet_saddr, inet->inet_daddr,
 		      inet->inet_sport, inet->inet_dport, xs->snd_nxt,
 		      xs->rcv_nxt, XTCP_F_RST | XTCP_F_ACK, 0, NULL, 0,
@@ -635,6 +641,8 @@ void xtcp_send_reset_reply(struct net *net, struct sk_buff *skb)
 
 	if (cb->flags & XTCP_F_RST)
 		return;
+	trace_xtcp_send_reset(NULL, iph->daddr, iph->saddr, th->dest,
+			      th->source, cb->flags & XTCP_F_ACK ? cb->ack_seq : 0);
 	if (cb->flags & XTCP_F_ACK)
 		xtcp_send_ctl(net, iph->daddr, iph->saddr, th->dest, th->source,
 			      cb->ack_seq, 0, XTCP_F_RST, 0, NULL, 0, 0);

@@ -9,6 +9,7 @@
 #include "hash.h"
 #include "timewait.h"
 #include "diag.h"
+#include "xtcp_trace.h"
 
 static const char *const xtcp_state_names[] = {
 	[TCP_ESTABLISHED]	= "ESTAB",
@@ -38,6 +39,7 @@ void xtcp_set_state(struct sock *sk, int state)
 
 	if (old == state)
 		return;
+	trace_xtcp_set_state(sk, old, state);
 	xtcp_event_state(sk, old, state);
 	if (state == TCP_ESTABLISHED)
 		XTCP_INC_STATS(xn, CURRESTAB);
@@ -224,6 +226,9 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (xs->sack_ok && !sacked)
 		dupack = false;
 	xtcp_ack_recovery(sk, prior_una, acked, dupack);
+	trace_xtcp_probe(sk, xs->snd_nxt, xs->snd_una, xs->snd_cwnd,
+			 xs->snd_ssthresh, xs->snd_wnd, xs->rcv_wnd,
+			 xs->srtt_us >> 3, xs->packets_out);
 	return true;
 }
 
@@ -376,6 +381,8 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & XTCP_F_RST) {
 		XTCP_INC_STATS(xn, INRSTS);
 		if (cb->seq == xs->rcv_nxt) {
+			trace_xtcp_receive_reset(sk, sk->sk_state == TCP_SYN_RECV ?
+						 ECONNREFUSED : 0);
 			/* SYN-RECV of a simultaneous open: the peer refused. */
 			xtcp_reset(sk, sk->sk_state == TCP_SYN_RECV ?
 				   ECONNREFUSED : 0);
