@@ -125,5 +125,9 @@ static void __exit xtcp_exit(void)
 module_init(xtcp_init);
 module_exit(xtcp_exit);
 MODULE_LICENSE("GPL");
+/* socket(AF_XTCP, ...) loads the module by itself once it is installed
+ * where modprobe finds it (__sock_create() asks for "net-pf-<family>"),
+ * as for every other family; for the default family number only. */
+MODULE_ALIAS_NETPROTO(AF_XTCP);
 MODULE_DESCRIPTION("XTCP: a TCP-like reliable transport as its own socket family");
 MODULE_AUTHOR("The XTCP developers");
