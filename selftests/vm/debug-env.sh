@@ -11,6 +11,7 @@
 #   KERNEL_MODDIR=none    virtio-pci, 9p, overlayfs are built in
 #   XTCP_KO               build/module-debug/xtcp.ko (built against it)
 #   XTCP_DEBUG_KERNEL=1   tests choose their debug-kernel scale
+#   XTCP_VM_DIR           build/vm-debug (logs and run directories)
 #   VM_APPEND             the detectors' command line (below)
 _top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 _dk=${XTCP_BUILD:-$_top/build}/debug-kernel
@@ -20,6 +21,9 @@ export KVER
 export KERNEL_MODDIR=none
 export XTCP_KO=${XTCP_BUILD:-$_top/build}/module-debug/xtcp.ko
 export XTCP_DEBUG_KERNEL=1
+# Its own logs (build/vm-debug/console.log ...), apart from the stock
+# kernel's: the two tiers may run at once (.ci/run).
+export XTCP_VM_DIR=${XTCP_BUILD:-$_top/build}/vm-debug
 # panic_on_warn=1     any WARN, and KASAN/UBSAN/KFENCE reports (which honour
 #                     it), stop the guest: the run fails at the first report
 # pci=noacpi          with ACPI under KASAN, the pc machine's PCI IRQ routing

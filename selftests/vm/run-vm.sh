@@ -33,6 +33,7 @@
 #   VM_SMP=2 VM_MEM=2G    guest size
 #   VM_APPEND='...'       extra kernel command line
 #   VM_KEEP=1             keep the run directory (env, cmd, status) in build/vm
+#   XTCP_VM_DIR=dir       instead of build/vm (the debug kernel's: build/vm-debug)
 #
 # Logs: build/vm/console-<time>.log (kernel serial console, full loglevel),
 # build/vm/output-<time>.log (the command's terminal output); console.log and
@@ -43,7 +44,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
 B=${XTCP_BUILD:-$TOP/build}
-VMB=$B/vm
+# XTCP_VM_DIR: where this run's logs, initramfs and run directory go; two
+# VMs that run at once (make check-debug beside make check, .ci/run) each
+# have their own, so that console.log names each one's latest run.
+VMB=${XTCP_VM_DIR:-$B/vm}
 mkdir -p "$VMB"
 
 msg() { echo "xtcp-vm: $*" >&2; }
