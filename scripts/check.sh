@@ -91,6 +91,17 @@ else
 	fail "scan-splats.sh flags a clean log"
 fi
 
+# The manual pages render, and groff has nothing to say about them.
+for page in "$TOP"/docs/*.[1-8]; do
+	if out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null) && [ -z "$out" ] &&
+	   [ "$(LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$page" 2>/dev/null | wc -l)" -gt 20 ]; then
+		pass "man page $(basename "$page") renders without warnings"
+	else
+		printf '%s\n' "$out" | head -n 10 | sed 's/^/  | /'
+		fail "man page $(basename "$page"): warnings or no text (above)"
+	fi
+done
+
 # A boot whose command succeeds but raises a WARN() must be reported FAILED,
 # with the offending line printed. (Done first, so that build/vm/console.log
 # is the selftest boot's log when make check ends.)

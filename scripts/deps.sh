@@ -36,6 +36,7 @@ iptables		cc_test: an nth-match rule drops exactly one data segment (iptables -m
 redis-server		apps_xtcpize.sh: a server run unmodified over XTCP
 redis-tools		apps_xtcpize.sh: redis-benchmark, its client
 strace			finding what a program asks of an XTCP socket
+man-db			make check: the manual pages (docs/*.7, *.8) render without warnings
 linux-perf		make bench: perf stat / perf record in the VM
 bc			make check-debug: building the debug kernel (timeconst)
 bison			make check-debug: building the debug kernel (Kconfig parser)
