@@ -45,6 +45,7 @@ check "-H drops the header" sh -c "[ -z \"\$(xtcpstat -N $XA -H -a)\" ]"
 # listen(1), never accept: the accept queue takes backlog + 1 = 2; the
 # third client's SYN is dropped silently, it stays in SYN-SENT.
 bg_ns $XA $H listen 5001 1 600
+lpid=$!
 check "the listener appears" wait_until 30 jtest $XA \
 	'[.connections[] | select(.state == "LISTEN" and .local_port == 5001)] | length == 1' -l
 ovf0=$(ctr $XA ListenOverflows)
@@ -59,6 +60,14 @@ check "LISTEN: Recv-Q 2, Send-Q 1 (backlog), accept_queue 2, backlog 1, syn_queu
 	 .state == "LISTEN" and .kind == "socket" and .recv_q == 2 and .send_q == 1 and
 	 .listen.accept_queue == 2 and .listen.backlog == 1 and .listen.syn_queue == 0 and
 	 .listen.syn_max == 1 and .local_address == "0.0.0.0" and .inode > 0' -l
+check "-p: the listener's owner is $H, pid $lpid" jtest $XA \
+	'.connections[] | select(.local_port == 5001 and .state == "LISTEN") |
+	 .users | length == 1 and .[0].name == "'$H'" and .[0].pid == '$lpid' and .[0].fd >= 3' -l -p
+check "-p text: users:((\"$H\",pid=$lpid,fd=N))" sh -c \
+	"xtcpstat -N $XA -l -p -H sport = :5001 | grep -Eq 'users:\(\(\"$H\",pid=$lpid,fd=[0-9]+\)\)'"
+check "-p: the queued children, not accepted yet, have no owner" jtest $XA \
+	'[.connections[] | select(.local_port == 5001) | .users | length] == [0, 0]' state established -p
+check "without -p there is no users field" jtest $XA '.connections[0] | has("users") | not' -l
 check "the two queued children are ESTAB on the server, without a file yet" jtest $XA \
 	'[.connections[] | select(.local_port == 5001 and .state == "ESTAB" and .inode == 0)] | length == 2' \
 	state established

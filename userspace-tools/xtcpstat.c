@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -137,7 +138,7 @@ static const char *kind_name(unsigned int k)
 
 static struct {
 	bool all, listening, extended, info, timers, memory, summary, events;
-	bool json, no_header, counters;
+	bool json, no_header, counters, processes;
 	const char *netns;
 	uint32_t states;
 	bool states_set;
@@ -179,6 +180,7 @@ static void usage(FILE *f)
 "  -i, --info           internal information (xtcp_info, listener queues)\n"
 "  -o, --options        timers\n"
 "  -m, --memory         socket memory\n"
+"  -p, --processes      the processes that own each socket (as ss -p)\n"
 "  -s, --summary        counts per state and key counters\n"
 "  -E, --events         follow connection events until interrupted\n"
 "  -j, --json           JSON output (one document; with -E one per line)\n"
@@ -1137,6 +1139,8 @@ static uint64_t entry_cookie(const struct entry *e)
 	return (uint64_t)e->m.id.xdiag_cookie[1] << 32 | e->m.id.xdiag_cookie[0];
 }
 
+static void print_json_users(const struct entry *e);
+
 static void print_json_entry(const struct entry *e, bool first)
 {
 	char a[INET_ADDRSTRLEN];
@@ -1209,12 +1213,138 @@ static void print_json_entry(const struct entry *e, bool first)
 		       e->mem[SK_MEMINFO_FWD_ALLOC], e->mem[SK_MEMINFO_WMEM_QUEUED],
 		       e->mem[SK_MEMINFO_OPTMEM], e->mem[SK_MEMINFO_BACKLOG],
 		       e->mem[SK_MEMINFO_DROPS]);
+	print_json_users(e);
 	printf("}");
+}
+
+/* ---- -p: which processes hold each socket ------------------------------ */
+
+/*
+ * As ss -p: every /proc/PID/fd/N that links to "socket:[INODE]". Socket
+ * inodes are unique in the host (sockfs), whatever the namespaces, so the
+ * table is read once for all entries. What cannot be read (a process that
+ * exits meanwhile, another user's without privilege) is left out.
+ */
+struct owner {
+	unsigned int ino;
+	int pid, fd;
+	char comm[32];
+};
+static struct owner *owners;
+static size_t nowners;
+
+static void read_owners(void)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *p, *f;
+	char path[64], link[64], comm[32], fdpath[sizeof(path) + 260];
+	unsigned int ino;
+	size_t cap = 0;
+
+	if (!proc)
+		return;
+	while ((p = readdir(proc))) {
+		int pid = atoi(p->d_name);
+		FILE *c;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		c = fopen(path, "r");
+		if (!c)
+			continue;
+		if (!fgets(comm, sizeof(comm), c))
+			comm[0] = 0;
+		fclose(c);
+		comm[strcspn(comm, "\n")] = 0;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			ssize_t n;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, f->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			if (sscanf(link, "socket:[%u]", &ino) != 1)
+				continue;
+			if (nowners == cap) {
+				cap = cap ? 2 * cap : 256;
+				owners = realloc(owners, cap * sizeof(*owners));
+				if (!owners)
+					die(EXIT_RUNTIME, "out of memory");
+			}
+			owners[nowners].ino = ino;
+			owners[nowners].pid = pid;
+			owners[nowners].fd = atoi(f->d_name);
+			snprintf(owners[nowners].comm, sizeof(owners[nowners].comm), "%s", comm);
+			nowners++;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* A process name as a JSON or ss string: quotes and backslashes escaped. */
+static void print_comm(const char *comm)
+{
+	for (; *comm; comm++) {
+		if (*comm == '"' || *comm == '\\')
+			putchar('\\');
+		if ((unsigned char)*comm >= 0x20)
+			putchar(*comm);
+	}
+}
+
+/* ' users:(("nginx",pid=812,fd=6),...)', or nothing for no owner. */
+static void print_text_users(const struct entry *e)
+{
+	bool any = false;
+	size_t i;
+
+	if (!opt.processes || !e->m.xdiag_inode)
+		return;
+	for (i = 0; i < nowners; i++) {
+		if (owners[i].ino != e->m.xdiag_inode)
+			continue;
+		printf("%s(\"", any ? "," : " users:(");
+		print_comm(owners[i].comm);
+		printf("\",pid=%d,fd=%d)", owners[i].pid, owners[i].fd);
+		any = true;
+	}
+	if (any)
+		printf(")");
+}
+
+static void print_json_users(const struct entry *e)
+{
+	bool any = false;
+	size_t i;
+
+	if (!opt.processes)
+		return;
+	printf(",\"users\":[");
+	for (i = 0; e->m.xdiag_inode && i < nowners; i++) {
+		if (owners[i].ino != e->m.xdiag_inode)
+			continue;
+		printf("%s{\"name\":\"", any ? "," : "");
+		print_comm(owners[i].comm);
+		printf("\",\"pid\":%d,\"fd\":%d}", owners[i].pid, owners[i].fd);
+		any = true;
+	}
+	printf("]");
 }
 
 static void print_text_extras(const struct entry *e)
 {
 	char t[64];
+
+	print_text_users(e);
 
 	if (opt.timers) {
 		if (e->m.xdiag_timer)
@@ -1433,6 +1563,7 @@ int main(int argc, char **argv)
 		{ "info",	no_argument,		NULL, 'i' },
 		{ "options",	no_argument,		NULL, 'o' },
 		{ "memory",	no_argument,		NULL, 'm' },
+		{ "processes",	no_argument,		NULL, 'p' },
 		{ "summary",	no_argument,		NULL, 's' },
 		{ "events",	no_argument,		NULL, 'E' },
 		{ "json",	no_argument,		NULL, 'j' },
@@ -1448,7 +1579,7 @@ int main(int argc, char **argv)
 	uint8_t ext = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "alneiomsEjHN:zhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "alneiompsEjHN:zhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': opt.all = true; break;
 		case 'l': opt.listening = true; break;
@@ -1458,6 +1589,7 @@ int main(int argc, char **argv)
 		case 'i': opt.info = true; break;
 		case 'o': opt.timers = true; break;
 		case 'm': opt.memory = true; break;
+		case 'p': opt.processes = true; break;
 		case 's': opt.summary = true; break;
 		case 'E': opt.events = true; break;
 		case 'j': opt.json = true; break;
@@ -1505,6 +1637,8 @@ int main(int argc, char **argv)
 		ext |= XTCP_DIAG_EXT_TIMERS;
 
 	dump_connections(states, opt.summary ? 0 : ext);
+	if (opt.processes)
+		read_owners();
 	if (opt.summary) {
 		read_counters();
 		print_summary();
