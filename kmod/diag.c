@@ -886,6 +886,80 @@ static int xtcp_diag_get_exact(struct sk_buff *in_skb,
 	return nlmsg_unicast(net->diag_nlsk, rep, NETLINK_CB(in_skb).portid);
 }
 
+/* ---- SOCK_DESTROY (xtcpstat -K) ------------------------------------------ */
+
+/*
+ * As inet_diag's SOCK_DESTROY: one socket named exactly, by its 4-tuple
+ * (a listener: remote port 0) and, when given, its cookie; never a dump.
+ * A full socket is aborted by sock_diag_destroy() (CAP_NET_ADMIN in the
+ * socket's namespace, else EPERM; xtcp_abort()), a TIME-WAIT entry is
+ * removed as tcp_abort() deschedules one. A request entry in a SYN queue
+ * has no socket to abort: ENOENT, as for a tuple nobody has.
+ */
+static int xtcp_diag_destroy_tuple(struct net *net,
+				   const struct xtcp_diag_sockid *id)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	__be32 laddr = id->xdiag_src[0], raddr = id->xdiag_dst[0];
+	u16 lport = ntohs(id->xdiag_sport);
+	bool check = xtcp_diag_cookie_given(id);
+	struct xtcp_tw *tw;
+	struct sock *sk;
+	int err;
+
+	if (!lport)
+		return -EINVAL;
+	if (id->xdiag_dport) {
+		sk = xtcp_ehash_lookup(xn, raddr, id->xdiag_dport, laddr, lport,
+				       id->xdiag_if);
+		if (sk) {
+			err = check ? sock_diag_check_cookie(sk, id->xdiag_cookie) : 0;
+			if (!err)
+				err = sock_diag_destroy(sk, ECONNABORTED);
+			sock_put(sk);
+			return err;
+		}
+		tw = xtcp_tw_lookup(xn, raddr, id->xdiag_dport, laddr, lport);
+		if (!tw)
+			return -ENOENT;
+		if (check && tw->cookie != xtcp_diag_id_cookie(id))
+			err = -ESTALE;
+		else if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+			err = -EPERM;
+		else
+			err = 0;
+		if (!err)
+			xtcp_tw_kill(tw);
+		xtcp_tw_put(tw);
+		return err;
+	}
+	sk = xtcp_lhash_lookup(xn, laddr, lport, id->xdiag_if);
+	if (!sk)
+		return -ENOENT;
+	if (inet_sk(sk)->inet_rcv_saddr != laddr)
+		err = -ENOENT;	/* only an exact match names a listener */
+	else if (check && sock_diag_check_cookie(sk, id->xdiag_cookie))
+		err = -ESTALE;
+	else
+		err = sock_diag_destroy(sk, ECONNABORTED);
+	sock_put(sk);
+	return err;
+}
+
+static int xtcp_diag_handler_destroy(struct sk_buff *skb, struct nlmsghdr *nlh)
+{
+	struct xtcp_diag_filter f;
+	int err;
+
+	err = xtcp_diag_parse(nlh, &f);
+	if (err)
+		return err;
+	if (nlh->nlmsg_flags & NLM_F_DUMP)
+		return -EINVAL;		/* one socket at a time, as TCP */
+	return xtcp_diag_destroy_tuple(sock_net(skb->sk),
+				       &((const struct xtcp_diag_req *)nlmsg_data(nlh))->id);
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 static int xtcp_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *nlh)
@@ -910,6 +984,7 @@ static int xtcp_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *nlh)
 static struct sock_diag_handler xtcp_diag_handler = {
 	.owner	= THIS_MODULE,
 	.dump	= xtcp_diag_handler_dump,
+	.destroy = xtcp_diag_handler_destroy,
 };
 
 int xtcp_sock_diag_init(void)

@@ -21,6 +21,7 @@ struct proto xtcp_prot = {
 	.obj_size	= sizeof(struct xtcp_sock),
 	.backlog_rcv	= xtcp_backlog_rcv,
 	.keepalive	= xtcp_set_keepalive,
+	.diag_destroy	= xtcp_abort,
 };
 
 /*
@@ -123,6 +124,47 @@ static bool xtcp_orphan_too_many(struct sock *sk)
 	xs->close_reason = XTCP_CLOSE_RESET_SENT;
 	xtcp_done(sk);		/* SOCK_DEAD: destroys it */
 	return true;
+}
+
+/*
+ * SOCK_DESTROY (xtcpstat -K, through sock_diag_destroy(), which checked
+ * CAP_NET_ADMIN): what tcp_abort() does for ss -K. The application sees
+ * @err (ECONNABORTED) at its next call; the peer of a synchronized
+ * connection gets an RST. A listener stops listening, and its queued
+ * children are reset. An orphan (SOCK_DEAD) is left to its own end, as
+ * TCP leaves it: nobody would read the error, and its timers finish it.
+ */
+int xtcp_abort(struct sock *sk, int err)
+{
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		xtcp_listen_stop(sk);
+		xtcp_set_state(sk, TCP_CLOSE);
+	}
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (!sock_flag(sk, SOCK_DEAD) && sk->sk_state != TCP_CLOSE) {
+		WRITE_ONCE(sk->sk_err, err);
+		smp_wmb();	/* sk_err before the state, read in poll */
+		sk_error_report(sk);
+		if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+					   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+					   TCPF_SYN_RECV | TCPF_CLOSING |
+					   TCPF_LAST_ACK))
+			xtcp_send_active_reset(sk, GFP_ATOMIC);
+		xtcp_sk(sk)->close_reason = XTCP_CLOSE_RESET_SENT;
+		xtcp_write_queue_purge(sk);
+		xtcp_ofo_purge(sk);
+		xtcp_done(sk);
+	} else if (!sock_flag(sk, SOCK_DEAD)) {
+		/* A listener just stopped, or a socket never connected. */
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	}
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	release_sock(sk);
+	return 0;
 }
 
 /* Segments that arrived while the user held the socket. */

@@ -319,6 +319,7 @@ int xtcp_listen(struct socket *sock, int backlog);
 int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
 		bool kern);
 void xtcp_listen_stop(struct sock *sk);
+int xtcp_abort(struct sock *sk, int err);
 void xtcp_acceptq_add(struct sock *parent, struct sock *child);
 
 /* synqueue.c */

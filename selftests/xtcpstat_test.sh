@@ -280,6 +280,56 @@ check "server: then TIME-WAIT too" wait_until 30 jtest $XA \
 in_xa $TC qdisc del dev va root 2>/dev/null
 in_xb $TC qdisc del dev vb root 2>/dev/null
 
+# ---- -K: abort what the filter selects (SOCK_DESTROY) ---------------------------------
+# A client in xb (xtcpcat, its stdin held open) waits to read; -K in xb
+# aborts its connection: its read fails with ECONNABORTED, xa's end is
+# reset.
+bg_ns $XA $H server 5007 600
+ksrv=$!
+check "the server on 5007 listens" wait_until 30 jtest $XA \
+	'[.connections[] | select(.local_port == 5007)] | length == 1' -l
+sleep 600 | { in_xb xtcpcat $XA_ADDR 5007 >/dev/null 2>$T/kerr; echo $? >$T/krc; } &
+kcli=$!
+check "both ends ESTAB on 5007" wait_until 30 sh -c "
+	xtcpstat -N $XB -H state established dport = :5007 | grep -q . &&
+	xtcpstat -N $XA -H state established sport = :5007 | grep -q ."
+rst0=$(ctr $XB OutRsts)
+check "-K lists the one connection it killed" sh -c \
+	"out=\$(xtcpstat -N $XB -H -K dport = :5007); echo \"\$out\";
+	 [ \"\$(echo \"\$out\" | grep -c .)\" = 1 ] && echo \"\$out\" | grep -q '^ESTAB .*:5007'"
+check "the client's read failed with ECONNABORTED" wait_until 30 grep -q 'read: Software caused connection abort' $T/kerr
+check "... and it exited non-zero" wait_until 10 sh -c "test -s $T/krc && ! grep -qx 0 $T/krc"
+pkill -f "sleep 600" 2>/dev/null; wait $kcli 2>/dev/null
+# The abort's RST, and maybe one more for a segment of xa's that crossed it.
+check "xb sent the RST" test "$(ctr $XB OutRsts)" -gt "$rst0"
+check "xa's end was reset: no connection on 5007 left" wait_until 30 jtest $XA \
+	'[.connections[] | select(.local_port == 5007 and .state != "LISTEN")] == []' -a
+check "xb has none left either" jtest $XB '[.connections[] | select(.peer_port == 5007)] == []' -a
+# A TIME-WAIT entry is removed, as ss -K removes TCP's.
+check "a client of 5007 connects and closes first" in_xb $H connect $XA_ADDR 5007 0
+check "client: a TIME-WAIT entry to :5007" wait_until 30 jtest $XB \
+	'[.connections[] | select(.peer_port == 5007)] | length == 1' state time-wait
+ctw=$(ctr $XB CurrTimeWait)
+check "-K removes the TIME-WAIT entry" sh -c \
+	"xtcpstat -N $XB -H -K state time-wait dport = :5007 | grep -q '^TIME-WAIT '"
+check "... and it is gone" jtest $XB '[.connections[] | select(.peer_port == 5007)] == []' -a
+check_eq "... CurrTimeWait one less" $((ctw - 1)) "$(ctr $XB CurrTimeWait)"
+# Without CAP_NET_ADMIN: refused, said, exit 1, nothing killed.
+rc=0; out=$(in_xa setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	xtcpstat -H -K -l sport = :5007 2>&1) || rc=$?
+check_eq "-K without CAP_NET_ADMIN exits 1" 1 "$rc"
+check "... and says why: $out" grep -q 'cannot kill LISTEN .*CAP_NET_ADMIN' <<<"$out"
+check "... the listener lives" jtest $XA '[.connections[] | select(.local_port == 5007)] | length == 1' -l
+check "-K on the listener: it stops listening" sh -c \
+	"xtcpstat -N $XA -H -K -l sport = :5007 | grep -q '^LISTEN '"
+# It stays what it is without listening: a closed socket bound to the port,
+# until its owner closes it.
+check "... no LISTEN on 5007 is left; the socket is CLOSED, still bound" jtest $XA \
+	'[.connections[] | select(.local_port == 5007) | .state] == ["CLOSED"]' -a
+kill $ksrv 2>/dev/null
+rc=0; xtcpstat -N $XA -K -E >/dev/null 2>&1 || rc=$?
+check_eq "-K with -E is a usage error" 2 "$rc"
+
 # ---- namespace scoping -----------------------------------------------------------------
 $IP netns add xtcpstat-xc && on_exit "$IP netns del xtcpstat-xc"
 check "a third namespace sees no entry" jtest xtcpstat-xc '.connections == []' -a

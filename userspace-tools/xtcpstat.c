@@ -138,7 +138,7 @@ static const char *kind_name(unsigned int k)
 
 static struct {
 	bool all, listening, extended, info, timers, memory, summary, events;
-	bool json, no_header, counters, processes;
+	bool json, no_header, counters, processes, kill;
 	const char *netns;
 	uint32_t states;
 	bool states_set;
@@ -181,6 +181,10 @@ static void usage(FILE *f)
 "  -o, --options        timers\n"
 "  -m, --memory         socket memory\n"
 "  -p, --processes      the processes that own each socket (as ss -p)\n"
+"  -K, --kill           abort the connections the filter selects (as ss -K;\n"
+"                       CAP_NET_ADMIN): RST to the peer, ECONNABORTED to the\n"
+"                       application; TIME-WAIT entries are removed; lists\n"
+"                       what it killed\n"
 "  -s, --summary        counts per state and key counters\n"
 "  -E, --events         follow connection events until interrupted\n"
 "  -j, --json           JSON output (one document; with -E one per line)\n"
@@ -722,6 +726,60 @@ static void dump_connections(uint32_t states, uint8_t ext)
 		diag_fail(&rc, "the connection dump");
 	mnl_socket_close(nl);
 	free(buf);
+}
+
+/*
+ * -K: one SOCK_DESTROY per entry the dump selected, named by its 4-tuple
+ * and cookie (so that a connection that ended meanwhile and was replaced
+ * by another on the same 4-tuple is not killed: ESTALE). Request entries
+ * have no socket to abort and are left out, as ss -K leaves them. What
+ * could not be killed is said on stderr and dropped from the listing,
+ * which then shows what was killed. Returns the number of failures.
+ */
+static void entry_addrs(const struct entry *e, char *local, char *peer,
+			size_t len);
+
+static int kill_entries(void)
+{
+	char *buf = calloc(1, MNL_SOCKET_BUFFER_SIZE);
+	struct mnl_socket *nl;
+	size_t i, kept = 0;
+	int failed = 0;
+
+	if (!buf)
+		die(EXIT_RUNTIME, "out of memory");
+	nl = nl_open(NETLINK_SOCK_DIAG, true);
+	for (i = 0; i < nentries; i++) {
+		struct entry *e = &entries[i];
+		struct run_ctx rc = { 0 };
+		struct xtcp_diag_req *req;
+		struct nlmsghdr *nlh;
+		char local[64], peer[64];
+
+		if (e->kind == XTCP_DIAG_KIND_REQUEST)
+			continue;
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = SOCK_DESTROY;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = time(NULL) + i;
+		req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->sdiag_family = xtcp_af;
+		req->id = e->m.id;
+		if (nl_talk(nl, nlh, diag_cb, &rc) < 0) {
+			entry_addrs(e, local, peer, sizeof(local));
+			fprintf(stderr, PROG ": cannot kill %s %s %s: %s\n",
+				state_name(e->m.xdiag_state), local, peer,
+				errno == EPERM ? "Operation not permitted (CAP_NET_ADMIN)" :
+				strerror(errno));
+			failed++;
+			continue;
+		}
+		entries[kept++] = *e;
+	}
+	nentries = kept;
+	mnl_socket_close(nl);
+	free(buf);
+	return failed;
 }
 
 /* ---- generic netlink: family, counters, events -------------------------- */
@@ -1564,6 +1622,7 @@ int main(int argc, char **argv)
 		{ "options",	no_argument,		NULL, 'o' },
 		{ "memory",	no_argument,		NULL, 'm' },
 		{ "processes",	no_argument,		NULL, 'p' },
+		{ "kill",	no_argument,		NULL, 'K' },
 		{ "summary",	no_argument,		NULL, 's' },
 		{ "events",	no_argument,		NULL, 'E' },
 		{ "json",	no_argument,		NULL, 'j' },
@@ -1579,7 +1638,7 @@ int main(int argc, char **argv)
 	uint8_t ext = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "alneiompsEjHN:zhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "alneiompKsEjHN:zhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': opt.all = true; break;
 		case 'l': opt.listening = true; break;
@@ -1590,6 +1649,7 @@ int main(int argc, char **argv)
 		case 'o': opt.timers = true; break;
 		case 'm': opt.memory = true; break;
 		case 'p': opt.processes = true; break;
+		case 'K': opt.kill = true; break;
 		case 's': opt.summary = true; break;
 		case 'E': opt.events = true; break;
 		case 'j': opt.json = true; break;
@@ -1604,8 +1664,8 @@ int main(int argc, char **argv)
 		}
 	}
 	parse_filter(argc - optind, argv + optind);
-	if ((opt.events + opt.counters + opt.summary) > 1)
-		die(EXIT_USAGE, "-E, -s and --counters exclude each other");
+	if ((opt.events + opt.counters + opt.summary + opt.kill) > 1)
+		die(EXIT_USAGE, "-E, -s, -K and --counters exclude each other");
 
 	if (opt.netns)
 		enter_netns(opt.netns);
@@ -1643,6 +1703,11 @@ int main(int argc, char **argv)
 		read_counters();
 		print_summary();
 		return 0;
+	}
+	if (opt.kill && kill_entries()) {
+		print_listing();
+		fflush(stdout);
+		return EXIT_RUNTIME;
 	}
 	print_listing();
 	if (fflush(stdout) == EOF)

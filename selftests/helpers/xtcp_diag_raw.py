@@ -174,8 +174,18 @@ expect_err("get: no such 4-tuple", errno.ENOENT,
                                 dst=socket.inet_aton("10.9.9.8") + b"\0" * 12)), flags=G)
 expect_err("get: no such cookie", errno.ENOENT,
            diag_req(sid=sockid(cookie=(0x7fffffff, 0x7fffffff))), flags=G)
-expect_err("SOCK_DESTROY is not supported", errno.EOPNOTSUPP,
+# SOCK_DESTROY (xtcpstat -K) names one socket exactly: never a dump, never
+# a zero port, never a 4-tuple nobody has.
+expect_err("SOCK_DESTROY as a dump: EINVAL", errno.EINVAL,
+           diag_req(), mtype=SOCK_DESTROY, flags=D)
+expect_err("SOCK_DESTROY of local port 0: EINVAL", errno.EINVAL,
            diag_req(), mtype=SOCK_DESTROY, flags=G)
+expect_err("SOCK_DESTROY of a 4-tuple nobody has: ENOENT", errno.ENOENT,
+           diag_req(sid=sockid(sport=1, dport=2, src=socket.inet_aton("10.9.9.9") + b"\0" * 12,
+                               dst=socket.inet_aton("10.9.9.8") + b"\0" * 12)),
+           mtype=SOCK_DESTROY, flags=G)
+expect_err("SOCK_DESTROY of a malformed request (family 99): EINVAL", errno.EINVAL,
+           diag_req(family=99, sid=sockid(sport=1)), mtype=SOCK_DESTROY, flags=G)
 
 # ---- well-formed requests ----------------------------------------------------
 err, msgs = diag.talk(SOCK_DIAG_BY_FAMILY, D, diag_req())
@@ -210,6 +220,9 @@ if port:
                "error %d, %d entries" % (err, len(got)))
         expect_err("get by address:port with a wrong cookie: ESTALE", errno.ESTALE,
                    diag_req(sid=sockid(sport=port, src=src, cookie=(c0 ^ 1, c1))), flags=G)
+        expect_err("SOCK_DESTROY of that listener with a wrong cookie: ESTALE", errno.ESTALE,
+                   diag_req(sid=sockid(sport=port, src=src, cookie=(c0 ^ 1, c1))),
+                   mtype=SOCK_DESTROY, flags=G)
 
 # ---- generic netlink ---------------------------------------------------------
 gen = NL(NETLINK_GENERIC)
