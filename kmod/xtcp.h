@@ -111,6 +111,11 @@ struct xtcp_listen_state {
 	unsigned int		req_mask;
 	unsigned int		syn_qlen;
 	unsigned long		cookie_stamp;	/* jiffies of the last SYN cookie, 0: none */
+	/* XTCP_DEFER_HANDSHAKE: requests waiting for a verdict, oldest first. */
+	struct list_head	arrivals;
+	unsigned int		arrivals_untaken;	/* not yet read by XTCP_ARRIVAL: POLLPRI */
+	unsigned int		arrivals_waiting;	/* all without a verdict */
+	u64			arrival_seq;		/* the last xa_id given */
 };
 
 struct xtcp_sock {
@@ -128,7 +133,8 @@ struct xtcp_sock {
 				destroyed:1,
 				nodelay:1,
 				wscale_ok:1,	/* both ends agreed on scaling */
-				orphan_counted:1; /* in xn->orphan_count */
+				orphan_counted:1, /* in xn->orphan_count */
+				defer_handshake:1; /* XTCP_DEFER_HANDSHAKE */
 	u8			close_reason;	/* XTCP_CLOSE_* */
 	struct sk_buff		*send_head;	/* first unsent skb of the write queue */
 	u32			copied_seq;	/* next byte recvmsg() hands out */
@@ -328,6 +334,8 @@ int xtcp_synq_alloc(struct sock *sk, unsigned int backlog);
 void xtcp_synq_free(struct sock *sk);
 int xtcp_synq_init(void);
 void xtcp_synq_exit(void);
+int xtcp_arrival_take(struct sock *sk, struct xtcp_arrival *xa);
+int xtcp_arrival_verdict(struct sock *sk, u64 id, u32 verdict);
 
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);

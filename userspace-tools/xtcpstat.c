@@ -559,6 +559,8 @@ struct entry {
 	int ntimers;
 	struct xtcp_diag_timer timers[4];
 	char cong[16];		/* XTCP_DIAG_CONG, "" when absent */
+	bool has_arrival;	/* XTCP_DIAG_ARRIVAL: a deferred request */
+	struct xtcp_diag_arrival arrival;
 };
 
 static struct entry *entries;
@@ -647,6 +649,15 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	else if (e->has_info && e->info.xtcpi_ca_name[0])
 		snprintf(e->cong, sizeof(e->cong), "%.*s",
 			 (int)sizeof(e->info.xtcpi_ca_name), e->info.xtcpi_ca_name);
+	if (tb[XTCP_DIAG_ARRIVAL]) {
+		if (mnl_attr_get_payload_len(tb[XTCP_DIAG_ARRIVAL]) < sizeof(e->arrival)) {
+			rc->bad = "short arrival attribute";
+			goto bad;
+		}
+		memcpy(&e->arrival, mnl_attr_get_payload(tb[XTCP_DIAG_ARRIVAL]),
+		       sizeof(e->arrival));
+		e->has_arrival = true;
+	}
 	if (tb[XTCP_DIAG_MEMINFO]) {
 		size_t n = mnl_attr_get_payload_len(tb[XTCP_DIAG_MEMINFO]);
 
@@ -1160,6 +1171,11 @@ static void print_json_entry(const struct entry *e, bool first)
 		       e->shutdown & 2 ? "true" : "false");
 	if (e->reason >= 0)
 		printf(",\"close_reason\":\"%s\"", reason_name(e->reason));
+	if (e->has_arrival)
+		printf(",\"verdict_pending\":true,\"arrival\":{\"id\":%llu,"
+		       "\"age_ms\":%u,\"taken\":%s}",
+		       (unsigned long long)e->arrival.id, e->arrival.age_ms,
+		       e->arrival.taken ? "true" : "false");
 	if (e->has_listen)
 		printf(",\"listen\":{\"accept_queue\":%u,\"backlog\":%u,"
 		       "\"syn_queue\":%u,\"syn_max\":%u}",
@@ -1216,6 +1232,11 @@ static void print_text_extras(const struct entry *e)
 {
 	char t[64];
 
+	/* A deferred request: no SYN-ACK sent, the application decides. */
+	if (e->has_arrival)
+		printf(" verdict-pending age:%ums id:%llu%s", e->arrival.age_ms,
+		       (unsigned long long)e->arrival.id,
+		       e->arrival.taken ? " taken" : "");
 	if (opt.timers) {
 		if (e->m.xdiag_timer)
 			printf(" timer:(%s,%s,%u)", timer_name(e->m.xdiag_timer),
