@@ -75,7 +75,11 @@ struct xtcp_cc_ops;
 	X(ARRIVALSACCEPTED,	"ArrivalsAccepted")			\
 	X(ARRIVALSREFUSED,	"ArrivalsRefused")			\
 	X(ARRIVALSDROPPED,	"ArrivalsDropped")			\
-	X(ARRIVALSTIMEDOUT,	"ArrivalsTimedOut")
+	X(ARRIVALSTIMEDOUT,	"ArrivalsTimedOut")			\
+	X(LIVEPROBES,		"LiveProbes")				\
+	X(LIVEPROBESANSWERED,	"LiveProbesAnswered")			\
+	X(LIVEPROBESTIMEDOUT,	"LiveProbesTimedOut")			\
+	X(LIVEPROBEECHOES,	"LiveProbeEchoes")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };

@@ -139,6 +139,8 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		return -ENOPROTOOPT;
 	if (optname == XTCP_VERDICT)
 		return xtcp_set_verdict(sk, optval, optlen);
+	if (optname == XTCP_PROBE)
+		return xtcp_set_probe(sock, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -275,6 +277,13 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	 * name or the other, whole. */
 	memcpy(info->xtcpi_ca_name, READ_ONCE(xs->cc)->name,
 	       sizeof(info->xtcpi_ca_name));
+	/* Version 3: the last XTCP_PROBE; one nobody waits for (O_NONBLOCK)
+	 * reads as timed out once its deadline has passed. */
+	info->xtcpi_probe_result = READ_ONCE(xs->probe_state);
+	if (info->xtcpi_probe_result == XTCP_PROBE_RESULT_PENDING &&
+	    time_after(now, READ_ONCE(xs->probe_deadline)))
+		info->xtcpi_probe_result = XTCP_PROBE_RESULT_TIMEDOUT;
+	info->xtcpi_probe_rtt_us = READ_ONCE(xs->probe_rtt_us);
 }
 
 /* struct tcp_info: the fields that mean the same thing. */

@@ -443,4 +443,277 @@ TEST_F_TIMEOUT(net, arrival_listener_close, 30)
 	close(cli);
 }
 
+/* ---- part 2: the liveness probe ----------------------------------------- */
+
+/* A plain listener on A, a connected client on B, the accepted socket. */
+static void pair(struct __test_metadata *_metadata, const char *a,
+		 const char *b, int *lfd, int *srv, int *cli)
+{
+	*lfd = xt_listen(a, IP_A, PORT, 8, 1);
+	ASSERT_LE(0, *lfd);
+	*cli = xt_connect(b, IP_A, PORT);
+	ASSERT_LE(0, *cli) TH_LOG("connect: %s", strerror(-*cli));
+	*srv = accept(*lfd, NULL, NULL);
+	ASSERT_LE(0, *srv);
+}
+
+/* XTCP_PROBE: 0 or the errno. */
+static int probe(int fd, uint32_t ms)
+{
+	return setsockopt(fd, SOL_XTCP, XTCP_PROBE, &ms, sizeof(ms)) ? errno : 0;
+}
+
+static struct xtcp_info info(int fd)
+{
+	struct xtcp_info x;
+	socklen_t len = sizeof(x);
+
+	memset(&x, 0, sizeof(x));
+	getsockopt(fd, SOL_XTCP, XTCP_INFO, &x, &len);
+	return x;
+}
+
+/* Idle: answered at once, both ways; its RTT and result in xtcp_info. */
+TEST_F_TIMEOUT(net, probe_idle, 30)
+{
+	struct xtcp_info x;
+	int lfd, srv, cli;
+	long t0;
+
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	EXPECT_EQ(XTCP_PROBE_RESULT_NONE, info(cli).xtcpi_probe_result);
+	t0 = xt_now_ms();
+	EXPECT_EQ(0, probe(cli, 500));
+	EXPECT_GT(500, xt_now_ms() - t0);
+	x = info(cli);
+	EXPECT_EQ(3, x.xtcpi_version);
+	EXPECT_EQ(XTCP_PROBE_RESULT_ANSWERED, x.xtcpi_probe_result);
+	EXPECT_LT(0, x.xtcpi_probe_rtt_us);
+	EXPECT_GT(500000, x.xtcpi_probe_rtt_us);
+	EXPECT_EQ(0, probe(srv, 500));
+	EXPECT_EQ(1, xt_counter(self->b, "LiveProbesAnswered"));
+	EXPECT_EQ(1, xt_counter(self->a, "LiveProbesAnswered"));
+	EXPECT_LE(1, xt_counter(self->a, "LiveProbeEchoes"));
+	EXPECT_LE(1, xt_counter(self->b, "LiveProbeEchoes"));
+	EXPECT_EQ(0, xt_counter(self->b, "LiveProbesTimedOut"));
+	EXPECT_EQ(0, xtcpstat_shows(self->b, "-i state established | grep -q ' probe:answered probe_rtt:'"));
+	EXPECT_EQ(0, xtcpstat_shows(self->b, "-i -j | grep -q '\"probe_result\":\"answered\"'"));
+	/* The probe is not data: nothing to read on either side. */
+	EXPECT_EQ(0, xt_wait_readable(srv, 0));
+	EXPECT_EQ(0, xt_wait_readable(cli, 0));
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
+	/* O_NONBLOCK: EINPROGRESS, the answer shows in xtcp_info. */
+	fcntl(cli, F_SETFL, fcntl(cli, F_GETFL) | O_NONBLOCK);
+	EXPECT_EQ(EINPROGRESS, probe(cli, 500));
+	t0 = xt_now_ms();
+	while (info(cli).xtcpi_probe_result == XTCP_PROBE_RESULT_PENDING &&
+	       xt_now_ms() - t0 < 2000)
+		xt_sleep_ms(5);
+	EXPECT_EQ(XTCP_PROBE_RESULT_ANSWERED, info(cli).xtcpi_probe_result);
+	close(cli);
+	close(srv);
+	close(lfd);
+}
+
+/*
+ * With data in flight (50 ms each way: an ACK is 100 ms off) and into a
+ * zero window (the server reads nothing into a 4 KB buffer): answered,
+ * and the stream is intact afterwards.
+ */
+TEST_F_TIMEOUT(net, probe_in_flight_and_zero_window, 30)
+{
+	static char buf[65536];
+	struct xtcp_info x;
+	long sent = 0, got = 0, t0;
+	int lfd, srv, cli, n;
+
+	ASSERT_EQ(0, impair(self->a, self->b, "delay 50ms"));
+	lfd = xt_xsock(self->a);
+	ASSERT_LE(0, lfd);
+	xt_set_int(lfd, SOL_SOCKET, SO_RCVBUF, 4096);
+	xt_set_int(lfd, SOL_SOCKET, SO_REUSEADDR, 1);
+	ASSERT_EQ(0, xt_bind(lfd, IP_A, PORT));
+	ASSERT_EQ(0, listen(lfd, 8));
+	cli = xt_connect(self->b, IP_A, PORT);
+	ASSERT_LE(0, cli);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+
+	/* In flight: 16 KB just written, unacknowledged while probing. */
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ(16384, write(cli, buf, 16384));
+	sent += 16384;
+	x = info(cli);
+	EXPECT_LT(0, x.xtcpi_unacked);
+	EXPECT_EQ(0, probe(cli, 1000));
+	EXPECT_EQ(XTCP_PROBE_RESULT_ANSWERED, info(cli).xtcpi_probe_result);
+
+	/* Zero window: fill until the peer's window closes. */
+	fcntl(cli, F_SETFL, fcntl(cli, F_GETFL) | O_NONBLOCK);
+	t0 = xt_now_ms();
+	do {
+		n = write(cli, buf, sizeof(buf));
+		if (n > 0)
+			sent += n;
+		else
+			xt_sleep_ms(10);
+		x = info(cli);
+	} while (!(x.xtcpi_snd_wnd == 0 && n < 0) && xt_now_ms() - t0 < 8000);
+	ASSERT_EQ(0, x.xtcpi_snd_wnd) TH_LOG("the window never closed");
+	fcntl(cli, F_SETFL, fcntl(cli, F_GETFL) & ~O_NONBLOCK);
+	EXPECT_EQ(0, probe(cli, 1000));
+	EXPECT_EQ(0, info(cli).xtcpi_snd_wnd);
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
+
+	/* Drain: every byte arrives, nothing of the probe among them. */
+	shutdown(cli, SHUT_WR);
+	while ((n = read(srv, buf, sizeof(buf))) > 0)
+		got += n;
+	EXPECT_EQ(sent, got);
+	close(cli);
+	close(srv);
+	close(lfd);
+}
+
+/* CLOSE-WAIT: the peer has closed its side but is alive. */
+TEST_F_TIMEOUT(net, probe_close_wait, 30)
+{
+	int lfd, srv, cli;
+
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	ASSERT_EQ(0, shutdown(srv, SHUT_WR));
+	ASSERT_EQ(XTCP_CLOSE_WAIT, xt_wait_state(cli, XTCP_CLOSE_WAIT, 5000));
+	EXPECT_EQ(0, probe(cli, 500));
+	EXPECT_EQ(XTCP_CLOSE_WAIT, xt_state(cli));
+	EXPECT_EQ(XTCP_FIN_WAIT2, xt_state(srv));
+	EXPECT_EQ(0, probe(srv, 500));	/* and FIN-WAIT-2 */
+	close(cli);
+	close(srv);
+	close(lfd);
+}
+
+/*
+ * A cut path (netem loss 100% both ways): ETIMEDOUT after the timeout,
+ * the connection still ESTABLISHED; answered again once healed, and the
+ * stream still works.
+ */
+TEST_F_TIMEOUT(net, probe_cut_path, 30)
+{
+	char c = 0;
+	int lfd, srv, cli;
+	long t0, ms, out0;
+
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	ASSERT_EQ(0, impair(self->a, self->b, "loss 100%"));
+	out0 = xt_counter(self->b, "OutSegs");
+	t0 = xt_now_ms();
+	EXPECT_EQ(ETIMEDOUT, probe(cli, 500));
+	ms = xt_now_ms() - t0;
+	EXPECT_LE(480, ms);
+	EXPECT_GT(2500, ms);
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
+	EXPECT_EQ(XTCP_PROBE_RESULT_TIMEDOUT, info(cli).xtcpi_probe_result);
+	EXPECT_EQ(0, xt_sock_error(cli));
+	EXPECT_EQ(1, xt_counter(self->b, "LiveProbesTimedOut"));
+	EXPECT_EQ(0, xt_counter(self->b, "LiveProbesAnswered"));
+	/* Sent, and sent again within the timeout: nothing answered them. */
+	EXPECT_LE(2, xt_counter(self->b, "OutSegs") - out0);
+	EXPECT_GE(4, xt_counter(self->b, "OutSegs") - out0);
+	EXPECT_EQ(0, xt_counter(self->a, "LiveProbeEchoes"));
+
+	ASSERT_EQ(0, impair(self->a, self->b, "loss 0%"));
+	EXPECT_EQ(0, probe(cli, 500));
+	EXPECT_EQ(XTCP_PROBE_RESULT_ANSWERED, info(cli).xtcpi_probe_result);
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(srv));
+	EXPECT_EQ(1, write(cli, "z", 1));
+	ASSERT_EQ(POLLIN, xt_wait_readable(srv, 5000) & POLLIN);
+	EXPECT_EQ(1, read(srv, &c, 1));
+	EXPECT_EQ('z', c);
+	close(cli);
+	close(srv);
+	close(lfd);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct kicker {
+	pthread_t target;
+	int ms;
+};
+
+static void *kick(void *arg)
+{
+	struct kicker *k = arg;
+
+	xt_sleep_ms(k->ms);
+	pthread_kill(k->target, SIGUSR1);
+	return NULL;
+}
+
+/* A signal ends the wait with EINTR; the connection is untouched. */
+TEST_F_TIMEOUT(net, probe_signal, 30)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	struct kicker k = { .target = pthread_self(), .ms = 200 };
+	pthread_t th;
+	int lfd, srv, cli;
+	long t0, ms;
+
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, impair(self->a, self->b, "loss 100%"));
+	t0 = xt_now_ms();
+	ASSERT_EQ(0, pthread_create(&th, NULL, kick, &k));
+	EXPECT_EQ(EINTR, probe(cli, 5000));
+	ms = xt_now_ms() - t0;
+	pthread_join(th, NULL);
+	EXPECT_LE(150, ms);
+	EXPECT_GT(3000, ms);
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
+	ASSERT_EQ(0, impair(self->a, self->b, "loss 0%"));
+	EXPECT_EQ(0, probe(cli, 500));
+	close(cli);
+	close(srv);
+	close(lfd);
+}
+
+/* The errors of docs/errors.md for XTCP_PROBE. */
+TEST_F_TIMEOUT(net, probe_bad_input, 30)
+{
+	uint32_t ms = 500;
+	uint64_t big = 500;
+	int lfd, srv, cli, fresh;
+	socklen_t len = sizeof(ms);
+
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	fresh = xt_xsock(self->b);
+	ASSERT_LE(0, fresh);
+	EXPECT_EQ(-1, setsockopt(cli, SOL_XTCP, XTCP_PROBE, &ms, 3));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(cli, SOL_XTCP, XTCP_PROBE, &big, sizeof(big)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(cli, SOL_XTCP, XTCP_PROBE, NULL, 4));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(EINVAL, probe(cli, 0));
+	EXPECT_EQ(EINVAL, probe(cli, 600001));
+	EXPECT_EQ(ENOTCONN, probe(fresh, 500));
+	EXPECT_EQ(ENOTCONN, probe(lfd, 500));
+	EXPECT_EQ(-1, setsockopt(cli, IPPROTO_TCP, XTCP_PROBE, &ms, 4));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(-1, getsockopt(cli, SOL_XTCP, XTCP_PROBE, &ms, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	/* Reset by the peer: no connection to probe. */
+	xt_abort(srv);
+	ASSERT_EQ(XTCP_CLOSE, xt_wait_state(cli, XTCP_CLOSE, 5000));
+	EXPECT_EQ(ENOTCONN, probe(cli, 500));
+	EXPECT_EQ(0, xt_counter(self->b, "LiveProbes"));
+	close(fresh);
+	close(cli);
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN

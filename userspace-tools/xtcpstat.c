@@ -122,6 +122,18 @@ static const char *reason_name(unsigned int r)
 	return r < __XTCP_DIAG_CLOSE_MAX ? reason_names[r] : "unknown";
 }
 
+static const char *probe_result_name(unsigned int r)
+{
+	static const char *const names[] = {
+		[XTCP_PROBE_RESULT_NONE]	= "none",
+		[XTCP_PROBE_RESULT_PENDING]	= "pending",
+		[XTCP_PROBE_RESULT_ANSWERED]	= "answered",
+		[XTCP_PROBE_RESULT_TIMEDOUT]	= "timedout",
+	};
+
+	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
 static const char *const kind_names[] = {
 	[XTCP_DIAG_KIND_SOCK]		= "socket",
 	[XTCP_DIAG_KIND_REQUEST]	= "request",
@@ -1201,7 +1213,8 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"last_data_sent_ms\":%u,\"last_data_recv_ms\":%u,"
 		       "\"ca_state\":%u,\"backoff\":%u,\"sack_ok\":%s,\"packets_out\":%u,"
 		       "\"sacked_out\":%u,\"lost_out\":%u,\"retrans_out\":%u,"
-		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\"}",
+		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\","
+		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1214,7 +1227,8 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_ca_state, x->xtcpi_backoff,
 		       x->xtcpi_sack_ok ? "true" : "false", x->xtcpi_packets_out,
 		       x->xtcpi_sacked_out, x->xtcpi_lost_out, x->xtcpi_retrans_out,
-		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong);
+		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong,
+		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1312,6 +1326,11 @@ static void print_text_extras(const struct entry *e)
 				printf(" reordering:%u", x->xtcpi_reordering);
 			if (x->xtcpi_rcv_ooo_segs)
 				printf(" ooo:%u", x->xtcpi_rcv_ooo_segs);
+			/* The last XTCP_PROBE (an older module: 0, none). */
+			if (x->xtcpi_probe_result)
+				printf(" probe:%s", probe_result_name(x->xtcpi_probe_result));
+			if (x->xtcpi_probe_result == XTCP_PROBE_RESULT_ANSWERED)
+				printf(" probe_rtt:%g", x->xtcpi_probe_rtt_us / 1000.0);
 		}
 	}
 }

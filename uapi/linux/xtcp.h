@@ -97,6 +97,8 @@ struct xtcphdr {
 #define XTCP_OPT_SACK_PERM	4	/* len 2, SYN only */
 #define XTCP_OPT_SACK		5	/* len 2 + 8n, n <= 4 (RFC 2018) */
 #define XTCP_OPT_TIMESTAMP	8	/* reserved */
+#define XTCP_OPT_PROBE		9	/* len 6: a 32-bit nonce; answer at once (XTCP_PROBE) */
+#define XTCP_OPT_PROBE_ECHO	10	/* len 6: the nonce of the probe answered */
 
 /*
  * Socket options at level SOL_XTCP. The numbers are TCP's, and the same
@@ -150,7 +152,13 @@ struct xtcp_verdict {
 	__u32	xv_pad;		/* 0 */
 };
 
-#define XTCP_INFO_VERSION	2
+#define XTCP_INFO_VERSION	3
+
+/* xtcpi_probe_result: the last XTCP_PROBE of the socket. */
+#define XTCP_PROBE_RESULT_NONE		0	/* never probed */
+#define XTCP_PROBE_RESULT_PENDING	1	/* sent, neither answered nor timed out yet */
+#define XTCP_PROBE_RESULT_ANSWERED	2	/* xtcpi_probe_rtt_us is its RTT */
+#define XTCP_PROBE_RESULT_TIMEDOUT	3	/* no answer within its timeout */
 
 /* getsockopt(fd, SOL_XTCP, XTCP_INFO): a versioned snapshot. Fields are
  * only ever appended; a shorter buffer gets the first bytes. */
@@ -193,6 +201,10 @@ struct xtcp_info {
 	__u32	xtcpi_pad1;
 	/* Version 2: the congestion control, as TCP_CONGESTION names it. */
 	char	xtcpi_ca_name[16];
+	/* Version 3: the last liveness probe (XTCP_PROBE). */
+	__u32	xtcpi_probe_rtt_us;	/* of the last answered probe, from its first send */
+	__u8	xtcpi_probe_result;	/* XTCP_PROBE_RESULT_* of the last probe */
+	__u8	xtcpi_pad2[3];
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */
