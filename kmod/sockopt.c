@@ -134,15 +134,16 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
 		return xtcp_set_congestion(sk, optval, optlen);
-	/* XTCP's own numbers mean nothing at IPPROTO_TCP. */
-	if (optname >= XTCP_DEFER_HANDSHAKE && level != SOL_XTCP)
-		return -ENOPROTOOPT;
-	if (optname == XTCP_VERDICT)
+	if (level == SOL_XTCP && optname == XTCP_VERDICT)
 		return xtcp_set_verdict(sk, optval, optlen);
-	if (optname == XTCP_PROBE)
+	if (level == SOL_XTCP && optname == XTCP_PROBE)
 		return xtcp_set_probe(sock, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
+	/* XTCP's own numbers mean nothing at IPPROTO_TCP: TCP's answer to
+	 * an unknown option, after its length check. */
+	if (optname >= XTCP_DEFER_HANDSHAKE && level != SOL_XTCP)
+		return -ENOPROTOOPT;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 

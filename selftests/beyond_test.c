@@ -194,6 +194,24 @@ TEST_F_TIMEOUT(net, arrival_accept, 30)
 	close(lfd);
 }
 
+/* Closing a listener with arrivals waiting frees them (nothing leaks). */
+static void arrival_listener_close(struct __test_metadata *_metadata,
+		FIXTURE_DATA(net) *self)
+{
+	struct xtcp_arrival xa;
+	int lfd, cli;
+
+	lfd = defer_listener(self->a, 8);
+	ASSERT_LE(0, lfd);
+	cli = client(self->b);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, take_arrival(lfd, &xa, 5000));
+	close(lfd);
+	/* The retransmitted SYN finds no listener: RST, refused. */
+	EXPECT_EQ(ECONNREFUSED, connect_result(cli, 6000));
+	close(cli);
+}
+
 /* REFUSE: an RST at once, connect() fails ECONNREFUSED. */
 TEST_F_TIMEOUT(net, arrival_refuse, 30)
 {
@@ -218,6 +236,7 @@ TEST_F_TIMEOUT(net, arrival_refuse, 30)
 	EXPECT_EQ(-ENOENT, verdict(lfd, xa.xa_id, XTCP_VERDICT_REFUSE));
 	close(cli);
 	close(lfd);
+	arrival_listener_close(_metadata, self);
 }
 
 /* DROP: nothing is sent; the retransmitted SYN is a new arrival. */
@@ -426,23 +445,6 @@ TEST_F_TIMEOUT(net, arrival_bad_input, 30)
 	close(plain);
 }
 
-/* Closing a listener with arrivals waiting frees them (nothing leaks). */
-TEST_F_TIMEOUT(net, arrival_listener_close, 30)
-{
-	struct xtcp_arrival xa;
-	int lfd, cli;
-
-	lfd = defer_listener(self->a, 8);
-	ASSERT_LE(0, lfd);
-	cli = client(self->b);
-	ASSERT_LE(0, cli);
-	ASSERT_EQ(0, take_arrival(lfd, &xa, 5000));
-	close(lfd);
-	/* The retransmitted SYN finds no listener: RST, refused. */
-	EXPECT_EQ(ECONNREFUSED, connect_result(cli, 6000));
-	close(cli);
-}
-
 /* ---- part 2: the liveness probe ----------------------------------------- */
 
 /* A plain listener on A, a connected client on B, the accepted socket. */
@@ -471,6 +473,24 @@ static struct xtcp_info info(int fd)
 	memset(&x, 0, sizeof(x));
 	getsockopt(fd, SOL_XTCP, XTCP_INFO, &x, &len);
 	return x;
+}
+
+/* CLOSE-WAIT: the peer has closed its side but is alive. */
+static void probe_close_wait(struct __test_metadata *_metadata,
+		FIXTURE_DATA(net) *self)
+{
+	int lfd, srv, cli;
+
+	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
+	ASSERT_EQ(0, shutdown(srv, SHUT_WR));
+	ASSERT_EQ(XTCP_CLOSE_WAIT, xt_wait_state(cli, XTCP_CLOSE_WAIT, 5000));
+	EXPECT_EQ(0, probe(cli, 500));
+	EXPECT_EQ(XTCP_CLOSE_WAIT, xt_state(cli));
+	EXPECT_EQ(XTCP_FIN_WAIT2, xt_state(srv));
+	EXPECT_EQ(0, probe(srv, 500));	/* and FIN-WAIT-2 */
+	close(cli);
+	close(srv);
+	close(lfd);
 }
 
 /* Idle: answered at once, both ways; its RTT and result in xtcp_info. */
@@ -513,6 +533,7 @@ TEST_F_TIMEOUT(net, probe_idle, 30)
 	close(cli);
 	close(srv);
 	close(lfd);
+	probe_close_wait(_metadata, self);
 }
 
 /*
@@ -575,18 +596,48 @@ TEST_F_TIMEOUT(net, probe_in_flight_and_zero_window, 30)
 	close(lfd);
 }
 
-/* CLOSE-WAIT: the peer has closed its side but is alive. */
-TEST_F_TIMEOUT(net, probe_close_wait, 30)
+static void on_usr1(int sig)
 {
+	(void)sig;
+}
+
+struct kicker {
+	pthread_t target;
+	int ms;
+};
+
+static void *kick(void *arg)
+{
+	struct kicker *k = arg;
+
+	xt_sleep_ms(k->ms);
+	pthread_kill(k->target, SIGUSR1);
+	return NULL;
+}
+
+/* A signal ends the wait with EINTR; the connection is untouched. */
+static void probe_signal(struct __test_metadata *_metadata,
+		FIXTURE_DATA(net) *self)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	struct kicker k = { .target = pthread_self(), .ms = 200 };
+	pthread_t th;
 	int lfd, srv, cli;
+	long t0, ms;
 
 	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
-	ASSERT_EQ(0, shutdown(srv, SHUT_WR));
-	ASSERT_EQ(XTCP_CLOSE_WAIT, xt_wait_state(cli, XTCP_CLOSE_WAIT, 5000));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, impair(self->a, self->b, "loss 100%"));
+	t0 = xt_now_ms();
+	ASSERT_EQ(0, pthread_create(&th, NULL, kick, &k));
+	EXPECT_EQ(EINTR, probe(cli, 5000));
+	ms = xt_now_ms() - t0;
+	pthread_join(th, NULL);
+	EXPECT_LE(150, ms);
+	EXPECT_GT(3000, ms);
+	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
+	ASSERT_EQ(0, impair(self->a, self->b, "loss 0%"));
 	EXPECT_EQ(0, probe(cli, 500));
-	EXPECT_EQ(XTCP_CLOSE_WAIT, xt_state(cli));
-	EXPECT_EQ(XTCP_FIN_WAIT2, xt_state(srv));
-	EXPECT_EQ(0, probe(srv, 500));	/* and FIN-WAIT-2 */
 	close(cli);
 	close(srv);
 	close(lfd);
@@ -633,52 +684,7 @@ TEST_F_TIMEOUT(net, probe_cut_path, 30)
 	close(cli);
 	close(srv);
 	close(lfd);
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-struct kicker {
-	pthread_t target;
-	int ms;
-};
-
-static void *kick(void *arg)
-{
-	struct kicker *k = arg;
-
-	xt_sleep_ms(k->ms);
-	pthread_kill(k->target, SIGUSR1);
-	return NULL;
-}
-
-/* A signal ends the wait with EINTR; the connection is untouched. */
-TEST_F_TIMEOUT(net, probe_signal, 30)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
-	struct kicker k = { .target = pthread_self(), .ms = 200 };
-	pthread_t th;
-	int lfd, srv, cli;
-	long t0, ms;
-
-	pair(_metadata, self->a, self->b, &lfd, &srv, &cli);
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, impair(self->a, self->b, "loss 100%"));
-	t0 = xt_now_ms();
-	ASSERT_EQ(0, pthread_create(&th, NULL, kick, &k));
-	EXPECT_EQ(EINTR, probe(cli, 5000));
-	ms = xt_now_ms() - t0;
-	pthread_join(th, NULL);
-	EXPECT_LE(150, ms);
-	EXPECT_GT(3000, ms);
-	EXPECT_EQ(XTCP_ESTABLISHED, xt_state(cli));
-	ASSERT_EQ(0, impair(self->a, self->b, "loss 0%"));
-	EXPECT_EQ(0, probe(cli, 500));
-	close(cli);
-	close(srv);
-	close(lfd);
+	probe_signal(_metadata, self);
 }
 
 /* The errors of docs/errors.md for XTCP_PROBE. */
