@@ -1096,7 +1096,7 @@ static long x_probe_len(struct prep *p, uint32_t ms, socklen_t len)
 {
 	return R(setsockopt(p->fd, l4(p), XTCP_PROBE, &ms, len));
 }
-OP(x_probe) { return x_probe_len(p, 500, 4); }
+OP(x_probe) { return x_probe_len(p, 3000, 4); }
 OP(x_probe_len3) { return x_probe_len(p, 500, 3); }
 OP(x_probe_0) { return x_probe_len(p, 0, 4); }
 OP(x_probe_tcp_level) { uint32_t ms = 500; return R(setsockopt(p->fd, IPPROTO_TCP, XTCP_PROBE, &ms, 4)); }
@@ -1449,12 +1449,12 @@ static const struct row rows[] = {
 	DIFF("xtcp-verdict-bad", ST_LISTEN, x_verdict_bad, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, {1, 4, 0}, 16)"),
 	DIFF("xtcp-verdict-pad", ST_LISTEN, x_verdict_pad, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, {1, DROP, 1}, 16)"),
 	DIFF("xtcp-verdict-null", ST_LISTEN, x_verdict_null, E(ENOPROTOOPT), E(EFAULT), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, NULL, 16)"),
-	DIFF("xtcp-probe", ST_CONNECTED, x_probe, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_PROBE, &500, 4): answered"),
-	DIFF("xtcp-probe-close-wait", ST_CLOSE_WAIT, x_probe, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_PROBE, &500, 4): answered"),
-	DIFF("xtcp-probe-fresh", ST_FRESH, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &500, 4)"),
-	DIFF("xtcp-probe-listening", ST_LISTEN, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &500, 4)"),
-	DIFF("xtcp-probe-connecting", ST_CONNECTING, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &500, 4)"),
-	DIFF("xtcp-probe-reset", ST_RESET, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &500, 4)"),
+	DIFF("xtcp-probe", ST_CONNECTED, x_probe, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4): answered"),
+	DIFF("xtcp-probe-close-wait", ST_CLOSE_WAIT, x_probe, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4): answered"),
+	DIFF("xtcp-probe-fresh", ST_FRESH, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	DIFF("xtcp-probe-listening", ST_LISTEN, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	DIFF("xtcp-probe-connecting", ST_CONNECTING, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	DIFF("xtcp-probe-reset", ST_RESET, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
 	ROW("xtcp-probe-len3", ST_CONNECTED, x_probe_len3, E(EINVAL), "setsockopt(L, XTCP_PROBE, &500, 3): TCP checks the length first too"),
 	DIFF("xtcp-probe-0", ST_CONNECTED, x_probe_0, E(ENOPROTOOPT), E(EINVAL), XOWN, "setsockopt(L, XTCP_PROBE, &0, 4)"),
 	ROW("xtcp-probe-tcp-level", ST_CONNECTED, x_probe_tcp_level, E(ENOPROTOOPT), "setsockopt(IPPROTO_TCP, XTCP_PROBE, &500, 4): XTCP's own numbers only at SOL_XTCP"),
