@@ -394,6 +394,7 @@ static int xtcp_diag_fill_req(struct sk_buff *skb,
 			      const struct xtcp_diag_dest *d)
 {
 	struct xtcp_diag_timer t = { .kind = XTCP_DIAG_TIMER_NONE };
+	struct xtcp_diag_arrival ar = { };
 	struct xtcp_diag_msg *r;
 	struct nlmsghdr *nlh;
 
@@ -414,9 +415,17 @@ static int xtcp_diag_fill_req(struct sk_buff *skb,
 	r->xdiag_timer = t.kind;
 	r->xdiag_retrans = rd->retrans;
 	r->xdiag_expires = t.expires_ms;
+	if (rd->pending) {
+		ar.id = rd->id;
+		ar.age_ms = rd->age_ms;
+		ar.taken = rd->taken;
+	}
 	if (nla_put_u8(skb, XTCP_DIAG_KIND, XTCP_DIAG_KIND_REQUEST) ||
 	    ((ext & XTCP_DIAG_EXT_TIMERS) && rd->timer_pending &&
-	     nla_put(skb, XTCP_DIAG_TIMERS, sizeof(t), &t))) {
+	     nla_put(skb, XTCP_DIAG_TIMERS, sizeof(t), &t)) ||
+	    (rd->pending &&
+	     nla_put_64bit(skb, XTCP_DIAG_ARRIVAL, sizeof(ar), &ar,
+			   XTCP_DIAG_PAD))) {
 		nlmsg_cancel(skb, nlh);
 		return -EMSGSIZE;
 	}

@@ -42,6 +42,10 @@ struct xtcp_req_diag {
 	bool		timer_pending;
 	unsigned long	expires;	/* jiffies */
 	int		iif;
+	bool		pending;	/* XTCP_DEFER_HANDSHAKE: verdict awaited */
+	bool		taken;		/* read by XTCP_ARRIVAL */
+	u64		id;
+	u32		age_ms;
 };
 int xtcp_synq_diag_walk(struct sock *sk, unsigned int *pos,
 			int (*fn)(const struct xtcp_req_diag *rd, void *arg),

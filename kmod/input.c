@@ -82,6 +82,13 @@ int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts)
 			if (th->flags & XTCP_F_SYN)
 				opts->sack_ok = 1;
 			break;
+		case XTCP_OPT_PROBE:
+		case XTCP_OPT_PROBE_ECHO:
+			if (olen != 6)
+				return -EINVAL;
+			opts->probe_kind = kind;
+			opts->probe_nonce = get_unaligned_be32(p + 2);
+			break;
 		case XTCP_OPT_SACK: {
 			int i, n = (olen - 2) / 8;
 

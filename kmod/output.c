@@ -57,7 +57,8 @@ u16 xtcp_select_window(struct sock *sk)
 static int xtcp_options_len(const struct xtcp_opts *o)
 {
 	return (o->mss ? 4 : 0) + (o->wscale_ok ? 4 : 0) +
-	       (o->sack_ok ? 4 : 0) + (o->num_sacks ? 4 + 8 * o->num_sacks : 0);
+	       (o->sack_ok ? 4 : 0) + (o->num_sacks ? 4 + 8 * o->num_sacks : 0) +
+	       (o->probe_kind ? 8 : 0);
 }
 
 static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
@@ -95,6 +96,14 @@ static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
 			put_unaligned_be32(o->sacks[i].end, p + len + 4);
 			len += 8;
 		}
+	}
+	if (o->probe_kind) {	/* XTCP_PROBE (probe.c) */
+		p[len] = XTCP_OPT_NOP;
+		p[len + 1] = XTCP_OPT_NOP;
+		p[len + 2] = o->probe_kind;
+		p[len + 3] = 6;
+		put_unaligned_be32(o->probe_nonce, p + len + 4);
+		len += 8;
 	}
 	return len;
 }
@@ -159,6 +168,12 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 				opts.sacks[i].start = xs->sacks[i].start;
 				opts.sacks[i].end = xs->sacks[i].end;
 			}
+		}
+		if (xs->tx_probe_kind) {
+			/* 40 option bytes: a probe leaves room for 3 blocks. */
+			opts.probe_kind = xs->tx_probe_kind;
+			opts.probe_nonce = xs->tx_probe_nonce;
+			opts.num_sacks = min_t(u8, opts.num_sacks, 3);
 		}
 	}
 	if (skb->len && !(flags & XTCP_F_SYN))
@@ -237,6 +252,19 @@ void xtcp_send_probe(struct sock *sk)
 	if (sk->sk_state == TCP_CLOSE)
 		return;
 	xtcp_send_bare(sk, xtcp_sk(sk)->snd_una - 1, XTCP_F_ACK, GFP_ATOMIC);
+}
+
+/* A bare ACK at @seq carrying a liveness probe option (probe.c). */
+void xtcp_send_probe_opt(struct sock *sk, u32 seq, u8 kind, u32 nonce)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	xs->tx_probe_kind = kind;
+	xs->tx_probe_nonce = nonce;
+	xtcp_send_bare(sk, seq, XTCP_F_ACK, GFP_ATOMIC);
+	xs->tx_probe_kind = 0;
 }
 
 /*

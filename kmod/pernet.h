@@ -71,7 +71,15 @@ struct xtcp_cc_ops;
 	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")			\
 	X(ACKSKIPPEDTIMEWAIT,	"ACKSkippedTimeWait")			\
 	X(ABORTONMEMORY,	"AbortOnMemory")			\
-	X(CURRORPHANS,		"CurrOrphans")
+	X(CURRORPHANS,		"CurrOrphans")				\
+	X(ARRIVALSACCEPTED,	"ArrivalsAccepted")			\
+	X(ARRIVALSREFUSED,	"ArrivalsRefused")			\
+	X(ARRIVALSDROPPED,	"ArrivalsDropped")			\
+	X(ARRIVALSTIMEDOUT,	"ArrivalsTimedOut")			\
+	X(LIVEPROBES,		"LiveProbes")				\
+	X(LIVEPROBESANSWERED,	"LiveProbesAnswered")			\
+	X(LIVEPROBESTIMEDOUT,	"LiveProbesTimedOut")			\
+	X(LIVEPROBEECHOES,	"LiveProbeEchoes")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
@@ -127,6 +135,7 @@ struct xtcp_sysctl {
 	int	delack_ms;
 	int	orphan_retries;
 	int	max_orphans;
+	int	arrival_timeout_ms;	/* XTCP_DEFER_HANDSHAKE: verdict deadline */
 	/* The algorithm new sockets get; never NULL. Read and written
 	 * whole (READ_ONCE/WRITE_ONCE). */
 	const struct xtcp_cc_ops *congestion_control;

@@ -265,9 +265,15 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 
 	sock_poll_wait(file, sock, wait);
 	state = inet_sk_state_load(sk);
-	if (state == TCP_LISTEN)
-		return list_empty_careful(&xs->lq.accept_q) ?
-			0 : EPOLLIN | EPOLLRDNORM;
+	if (state == TCP_LISTEN) {
+		/* POLLIN: accept() will not block; POLLPRI: an arrival waits
+		 * for XTCP_ARRIVAL (docs/protocol.md §30). */
+		if (!list_empty_careful(&xs->lq.accept_q))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (READ_ONCE(xs->lq.arrivals_untaken))
+			mask |= EPOLLPRI;
+		return mask;
+	}
 
 	shutdown = READ_ONCE(sk->sk_shutdown);
 	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)

@@ -97,6 +97,30 @@ static int xtcp_set_congestion(struct sock *sk, sockptr_t optval,
 	return err;
 }
 
+/*
+ * XTCP_VERDICT (docs/protocol.md §30): exactly a struct xtcp_verdict, a
+ * known verdict and xv_pad 0, or EINVAL; on a deferring listener, or
+ * EINVAL; for an arrival that waits, or ENOENT.
+ */
+static int xtcp_set_verdict(struct sock *sk, sockptr_t optval,
+			    unsigned int optlen)
+{
+	struct xtcp_verdict v;
+	int err;
+
+	if (optlen != sizeof(v))
+		return -EINVAL;
+	if (copy_from_sockptr(&v, optval, sizeof(v)))
+		return -EFAULT;
+	if (v.xv_pad || v.xv_verdict < XTCP_VERDICT_ACCEPT ||
+	    v.xv_verdict > XTCP_VERDICT_DROP)
+		return -EINVAL;
+	lock_sock(sk);
+	err = xtcp_arrival_verdict(sk, v.xv_id, v.xv_verdict);
+	release_sock(sk);
+	return err;
+}
+
 int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
@@ -110,8 +134,16 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
 		return xtcp_set_congestion(sk, optval, optlen);
+	if (level == SOL_XTCP && optname == XTCP_VERDICT)
+		return xtcp_set_verdict(sk, optval, optlen);
+	if (level == SOL_XTCP && optname == XTCP_PROBE)
+		return xtcp_set_probe(sock, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
+	/* XTCP's own numbers mean nothing at IPPROTO_TCP: TCP's answer to
+	 * an unknown option, after its length check. */
+	if (optname >= XTCP_DEFER_HANDSHAKE && level != SOL_XTCP)
+		return -ENOPROTOOPT;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 
@@ -181,6 +213,17 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 				xtcp_send_ack(sk);
 		}
 		break;
+	case XTCP_DEFER_HANDSHAKE:
+		/* 0 or 1, before or after listen(). Switching it off while
+		 * arrivals wait for a verdict would strand them: EBUSY. */
+		if (val != 0 && val != 1)
+			err = -EINVAL;
+		else if (!val && sk->sk_state == TCP_LISTEN &&
+			 xs->lq.arrivals_waiting)
+			err = -EBUSY;
+		else
+			xs->defer_handshake = val;
+		break;
 	default:
 		err = -ENOPROTOOPT;
 	}
@@ -235,6 +278,13 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	 * name or the other, whole. */
 	memcpy(info->xtcpi_ca_name, READ_ONCE(xs->cc)->name,
 	       sizeof(info->xtcpi_ca_name));
+	/* Version 3: the last XTCP_PROBE; one nobody waits for (O_NONBLOCK)
+	 * reads as timed out once its deadline has passed. */
+	info->xtcpi_probe_result = READ_ONCE(xs->probe_state);
+	if (info->xtcpi_probe_result == XTCP_PROBE_RESULT_PENDING &&
+	    time_after(now, READ_ONCE(xs->probe_deadline)))
+		info->xtcpi_probe_result = XTCP_PROBE_RESULT_TIMEDOUT;
+	info->xtcpi_probe_rtt_us = READ_ONCE(xs->probe_rtt_us);
 }
 
 /* struct tcp_info: the fields that mean the same thing. */
@@ -305,6 +355,25 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 			return -EFAULT;
 		return 0;
 	}
+	if (optname >= XTCP_DEFER_HANDSHAKE && level != SOL_XTCP)
+		return -ENOPROTOOPT;
+	if (optname == XTCP_ARRIVAL) {
+		struct xtcp_arrival xa;
+		int err;
+
+		/* Exactly the struct, or more (only sizeof is written). */
+		if (len < sizeof(xa))
+			return -EINVAL;
+		lock_sock(sk);
+		err = xtcp_arrival_take(sk, &xa);
+		release_sock(sk);
+		if (err)
+			return err;
+		len = sizeof(xa);
+		if (put_user(len, optlen) || copy_to_user(optval, &xa, len))
+			return -EFAULT;
+		return 0;
+	}
 	if (optname == XTCP_INFO) {
 		union {
 			struct xtcp_info x;
@@ -353,6 +422,9 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TCP_QUICKACK:
 		val = 1;	/* as TCP outside its pingpong mode (above) */
+		break;
+	case XTCP_DEFER_HANDSHAKE:
+		val = xs->defer_handshake;
 		break;
 	default:
 		return -ENOPROTOOPT;

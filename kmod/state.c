@@ -219,6 +219,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no
 	 * data and no window change, while data is outstanding. */
 	dupack = ack == prior_una && !skb->len &&
+		 !(cb->sacked & XTCP_SKB_PROBE_ECHO) &&
 		 !(cb->flags & (XTCP_F_SYN | XTCP_F_FIN)) &&
 		 xs->snd_wnd == prior_wnd && xs->packets_out;
 	/* RFC 6675 2: with SACK, a duplicate ACK must bring new SACK
@@ -361,6 +362,10 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		cb->seq = cb->end_seq;
 	}
 
+	/* A liveness probe lies below the window on purpose (probe.c). */
+	if (xtcp_probe_rcv(sk, skb))
+		goto discard;
+
 	/* First: is the segment acceptable? */
 	if (!xtcp_sequence_ok(xs, cb->seq, cb->end_seq)) {
 		XTCP_INC_STATS(xn, OUTOFWINDOW);
@@ -376,6 +381,8 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* The peer is alive (for keepalive), as far as it is in window. */
 	xs->rcv_tstamp = jiffies;
 	xs->probes_out = 0;
+	if (cb->sacked & XTCP_SKB_PROBE_ECHO)
+		xtcp_probe_answered(sk);
 
 	/* Second: RST. RFC 5961 3.2: exactly at RCV.NXT, or a challenge. */
 	if (cb->flags & XTCP_F_RST) {

@@ -49,10 +49,17 @@ struct xtcp_request {
 	u8			rcv_wscale;
 	u8			wscale_ok:1,
 				sack_ok:1,
-				dead:1;
+				dead:1,
+				mss_opt:1,	/* the SYN had an MSS option */
+				pending:1,	/* deferred: no verdict yet, no SYN-ACK sent */
+				taken:1;	/* pending, and read by XTCP_ARRIVAL */
 	u8			retrans;
 	int			iif;
 	unsigned long		sent;	/* jiffies of the first SYN-ACK */
+	/* XTCP_DEFER_HANDSHAKE (docs/protocol.md §30). */
+	struct list_head	arrival_node;	/* lq.arrivals, while pending */
+	u64			id;
+	unsigned long		arrived;	/* jiffies of the SYN */
 };
 
 static struct kmem_cache *xtcp_req_cachep __read_mostly;
@@ -90,7 +97,24 @@ int xtcp_synq_alloc(struct sock *sk, unsigned int backlog)
 		INIT_HLIST_HEAD(&lq->req_hash[i]);
 	lq->req_mask = n - 1;
 	lq->syn_qlen = 0;
+	INIT_LIST_HEAD(&lq->arrivals);
+	WRITE_ONCE(lq->arrivals_untaken, 0);
+	lq->arrivals_waiting = 0;
 	return 0;
+}
+
+/* A deferred request leaves the arrivals list (verdict or its end). */
+static void xtcp_arrival_unlist(struct sock *sk, struct xtcp_request *req)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+
+	if (!req->pending)
+		return;
+	req->pending = 0;
+	list_del_init(&req->arrival_node);
+	lq->arrivals_waiting--;
+	if (!req->taken)
+		WRITE_ONCE(lq->arrivals_untaken, lq->arrivals_untaken - 1);
 }
 
 /* Listener locked. Idempotent. */
@@ -99,6 +123,7 @@ static void xtcp_req_unlink(struct sock *sk, struct xtcp_request *req)
 	if (req->dead)
 		return;
 	req->dead = 1;
+	xtcp_arrival_unlist(sk, req);
 	hlist_del_init(&req->node);
 	xtcp_sk(sk)->lq.syn_qlen--;
 	if (xtcp_timer_delete(&req->timer))
@@ -149,6 +174,16 @@ static void xtcp_send_synack(struct sock *sk, struct xtcp_request *req)
 		      sk->sk_bound_dev_if);
 }
 
+/* REFUSE, or no verdict in time: the RST a closed port sends to a SYN
+ * (<SEQ=0><ACK=IRS+1><CTL=RST,ACK>), which fails the client's connect()
+ * with ECONNREFUSED. */
+static void xtcp_send_refusal(struct sock *sk, struct xtcp_request *req)
+{
+	xtcp_send_ctl(sock_net(sk), req->laddr, req->raddr, req->lport,
+		      req->rport, 0, req->irs + 1, XTCP_F_RST | XTCP_F_ACK, 0,
+		      NULL, 0, sk->sk_bound_dev_if);
+}
+
 static void xtcp_req_timer_fn(struct timer_list *t)
 {
 	struct xtcp_request *req = xtcp_timer_container(req, t, timer);
@@ -162,6 +197,13 @@ static void xtcp_req_timer_fn(struct timer_list *t)
 	if (sock_owned_by_user(sk)) {
 		if (!mod_timer(&req->timer, jiffies + XTCP_TIMER_DEFER))
 			refcount_inc(&req->refcnt);
+		goto out;
+	}
+	if (req->pending) {
+		/* No verdict within net.xtcp.arrival_timeout_ms: refused. */
+		XTCP_INC_STATS(xn, ARRIVALSTIMEDOUT);
+		xtcp_send_refusal(sk, req);
+		xtcp_req_unlink(sk, req);
 		goto out;
 	}
 	if (req->retrans >= READ_ONCE(xn->sysctl.synack_retries)) {
@@ -222,6 +264,7 @@ static void xtcp_req_fill(struct sock *sk, struct xtcp_request *req,
 	req->irs = cb->seq;
 	req->peer_mss = opts->mss ?: XTCP_MSS_DEFAULT;
 	req->advmss = cb->advmss;
+	req->mss_opt = !!opts->mss;
 	req->peer_window = cb->window;
 	req->wscale_ok = opts->wscale_ok;
 	req->sack_ok = opts->sack_ok;
@@ -265,6 +308,7 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	int cookies = READ_ONCE(xn->sysctl.syncookies);
+	bool defer = xtcp_sk(sk)->defer_handshake;
 	struct xtcp_request *req;
 	struct xtcp_opts opts;
 
@@ -275,6 +319,10 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	}
 	if (xtcp_parse_options(skb, &opts))
 		return;
+	/* A cookie cannot carry a deferred request: a deferring listener
+	 * never sends one, and a full SYN queue drops (docs/protocol.md §30). */
+	if (defer)
+		cookies = 0;
 	if (cookies == 2) {
 		xtcp_listen_syn_cookie(sk, skb, &opts);
 		return;
@@ -302,10 +350,112 @@ static void xtcp_listen_syn(struct sock *sk, struct sk_buff *skb)
 	req->sent = jiffies;
 	timer_setup(&req->timer, xtcp_req_timer_fn, 0);
 	refcount_set(&req->refcnt, 2);	/* table + timer */
+	INIT_LIST_HEAD(&req->arrival_node);
 	hlist_add_head(&req->node, xtcp_req_bucket(sk, req->raddr, req->rport));
 	xtcp_sk(sk)->lq.syn_qlen++;
+	if (defer) {
+		struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+
+		/* An arrival: no SYN-ACK until the verdict (§30). */
+		req->pending = 1;
+		req->id = ++lq->arrival_seq;
+		req->arrived = jiffies;
+		list_add_tail(&req->arrival_node, &lq->arrivals);
+		lq->arrivals_waiting++;
+		WRITE_ONCE(lq->arrivals_untaken, lq->arrivals_untaken + 1);
+		mod_timer(&req->timer, jiffies +
+			  msecs_to_jiffies(READ_ONCE(xn->sysctl.arrival_timeout_ms)));
+		sk->sk_data_ready(sk);	/* EPOLLPRI */
+		return;
+	}
 	mod_timer(&req->timer, jiffies + xtcp_initial_rto(xtcp_sk_net(sk)));
 	xtcp_send_synack(sk, req);
+}
+
+/*
+ * XTCP_ARRIVAL: the oldest arrival not yet read. Listener locked by the
+ * caller (lock_sock). -EAGAIN when none waits.
+ */
+int xtcp_arrival_take(struct sock *sk, struct xtcp_arrival *xa)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+	struct sockaddr_in *sin;
+	struct xtcp_request *req;
+
+	if (sk->sk_state != TCP_LISTEN || !xtcp_sk(sk)->defer_handshake)
+		return -EINVAL;
+	list_for_each_entry(req, &lq->arrivals, arrival_node) {
+		if (req->taken)
+			continue;
+		req->taken = 1;
+		WRITE_ONCE(lq->arrivals_untaken, lq->arrivals_untaken - 1);
+		memset(xa, 0, sizeof(*xa));
+		xa->xa_id = req->id;
+		xa->xa_age_ms = jiffies_to_msecs(jiffies - req->arrived);
+		xa->xa_mss = req->peer_mss;
+		xa->xa_wscale = req->snd_wscale;
+		xa->xa_flags = (req->wscale_ok ? XTCP_ARRIVAL_F_WSCALE : 0) |
+			       (req->sack_ok ? XTCP_ARRIVAL_F_SACK : 0) |
+			       (req->mss_opt ? XTCP_ARRIVAL_F_MSS : 0);
+		sin = (struct sockaddr_in *)&xa->xa_peer;
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = req->raddr;
+		sin->sin_port = req->rport;
+		sin = (struct sockaddr_in *)&xa->xa_local;
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = req->laddr;
+		sin->sin_port = req->lport;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * XTCP_VERDICT on arrival @id. Listener locked by the caller (lock_sock):
+ * segments for it wait in the backlog and the request timers defer, so
+ * the entry cannot change under us. -ENOENT when no arrival of that id
+ * waits (never given, already answered, or timed out).
+ */
+int xtcp_arrival_verdict(struct sock *sk, u64 id, u32 verdict)
+{
+	struct xtcp_net *xn = xtcp_sk_net(sk);
+	struct xtcp_request *req, *found = NULL;
+
+	if (sk->sk_state != TCP_LISTEN || !xtcp_sk(sk)->defer_handshake)
+		return -EINVAL;
+	list_for_each_entry(req, &xtcp_sk(sk)->lq.arrivals, arrival_node)
+		if (req->id == id) {
+			found = req;
+			break;
+		}
+	if (!found)
+		return -ENOENT;
+	req = found;
+	local_bh_disable();
+	switch (verdict) {
+	case XTCP_VERDICT_ACCEPT:
+		XTCP_INC_STATS(xn, ARRIVALSACCEPTED);
+		xtcp_arrival_unlist(sk, req);
+		/* From here on an ordinary request entry: its SYN-ACK, its
+		 * retransmissions, its RTT sample from now. */
+		req->sent = jiffies;
+		req->retrans = 0;
+		if (!mod_timer(&req->timer, jiffies + xtcp_initial_rto(xn)))
+			refcount_inc(&req->refcnt);
+		xtcp_send_synack(sk, req);
+		break;
+	case XTCP_VERDICT_REFUSE:
+		XTCP_INC_STATS(xn, ARRIVALSREFUSED);
+		xtcp_send_refusal(sk, req);
+		xtcp_req_unlink(sk, req);
+		break;
+	default:	/* XTCP_VERDICT_DROP, checked by the caller */
+		XTCP_INC_STATS(xn, ARRIVALSDROPPED);
+		xtcp_req_unlink(sk, req);
+		break;
+	}
+	local_bh_enable();
+	return 0;
 }
 
 /* The final ACK: a full socket, ESTABLISHED, for the accept queue. */
@@ -443,11 +593,15 @@ static void xtcp_req_rcv(struct sock *sk, struct xtcp_request *req,
 		goto discard;
 	}
 	if (cb->flags & XTCP_F_SYN) {
-		if (cb->seq == req->irs && !(cb->flags & XTCP_F_ACK))
-			xtcp_send_synack(sk, req);	/* SYN repeated */
+		/* SYN repeated: answered again, or absorbed while the
+		 * arrival waits for its verdict (no second arrival). */
+		if (cb->seq == req->irs && !(cb->flags & XTCP_F_ACK) &&
+		    !req->pending)
+			xtcp_send_synack(sk, req);
 		goto discard;
 	}
-	if (!(cb->flags & XTCP_F_ACK))
+	/* No SYN-ACK left for a waiting arrival: nothing to acknowledge. */
+	if (!(cb->flags & XTCP_F_ACK) || req->pending)
 		goto discard;
 	if (cb->ack_seq != req->iss + 1) {
 		xtcp_send_reset_reply(sock_net(sk), skb);
@@ -627,6 +781,11 @@ int xtcp_synq_diag_walk(struct sock *sk, unsigned int *pos,
 				.timer_pending = timer_pending(&req->timer),
 				.expires = READ_ONCE(req->timer.expires),
 				.iif = req->iif,
+				.pending = req->pending,
+				.taken = req->taken,
+				.id = req->id,
+				.age_ms = req->pending ?
+					jiffies_to_msecs(jiffies - req->arrived) : 0,
 			};
 
 			if (n++ < *pos)

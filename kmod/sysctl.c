@@ -19,6 +19,7 @@ static int xtcp_ten = 10;
 static int xtcp_rto_cap = 120000;
 static int xtcp_delack_cap = 200;
 static int xtcp_two = 2;
+static int xtcp_arrival_cap = 600000;
 
 void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 {
@@ -41,6 +42,7 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->delack_ms = 40;
 	s->orphan_retries = 8;
 	s->max_orphans = 65536;
+	s->arrival_timeout_ms = 5000;
 	s->congestion_control = &xtcp_cubic;	/* as Linux's default */
 }
 
@@ -192,6 +194,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
 	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_INT_ENTRY(max_orphans, &xtcp_zero, NULL),
+	XTCP_INT_ENTRY(arrival_timeout_ms, &xtcp_ten, &xtcp_arrival_cap),
 	{
 		.procname	= "congestion_control",
 		.data		= &((struct xtcp_sysctl *)0)->congestion_control,

@@ -56,6 +56,8 @@ struct xtcp_skb_cb {
 #define XTCP_SKB_SACKED		0x01	/* the peer holds it (SACK) */
 #define XTCP_SKB_LOST		0x02	/* presumed lost: retransmit */
 #define XTCP_SKB_RETRANS	0x04	/* retransmitted, not yet acked */
+/* Received segments: the answer to our liveness probe (never a dupack). */
+#define XTCP_SKB_PROBE_ECHO	0x80
 
 /* Loss recovery state, as Linux's ca_state. */
 enum {
@@ -99,6 +101,8 @@ struct xtcp_opts {
 	u8	wscale_ok:1,
 		sack_ok:1;	/* SACK-permitted (SYN) */
 	u8	num_sacks;	/* SACK blocks (any segment) */
+	u8	probe_kind;	/* XTCP_OPT_PROBE(_ECHO), 0: none */
+	u32	probe_nonce;
 	struct {
 		u32 start, end;
 	} sacks[4];
@@ -111,6 +115,11 @@ struct xtcp_listen_state {
 	unsigned int		req_mask;
 	unsigned int		syn_qlen;
 	unsigned long		cookie_stamp;	/* jiffies of the last SYN cookie, 0: none */
+	/* XTCP_DEFER_HANDSHAKE: requests waiting for a verdict, oldest first. */
+	struct list_head	arrivals;
+	unsigned int		arrivals_untaken;	/* not yet read by XTCP_ARRIVAL: POLLPRI */
+	unsigned int		arrivals_waiting;	/* all without a verdict */
+	u64			arrival_seq;		/* the last xa_id given */
 };
 
 struct xtcp_sock {
@@ -128,7 +137,8 @@ struct xtcp_sock {
 				destroyed:1,
 				nodelay:1,
 				wscale_ok:1,	/* both ends agreed on scaling */
-				orphan_counted:1; /* in xn->orphan_count */
+				orphan_counted:1, /* in xn->orphan_count */
+				defer_handshake:1; /* XTCP_DEFER_HANDSHAKE */
 	u8			close_reason;	/* XTCP_CLOSE_* */
 	struct sk_buff		*send_head;	/* first unsent skb of the write queue */
 	u32			copied_seq;	/* next byte recvmsg() hands out */
@@ -175,6 +185,14 @@ struct xtcp_sock {
 	unsigned long		last_data_recv;
 	unsigned long		rcv_tstamp;	/* last segment from the peer */
 	u8			probes_out;	/* unanswered keepalive probes */
+	/* XTCP_PROBE, the liveness probe (probe.c, docs/protocol.md §31). */
+	u8			probe_state;	/* XTCP_PROBE_RESULT_* */
+	u8			tx_probe_kind;	/* option of the bare segment being sent */
+	u32			tx_probe_nonce;
+	u32			probe_nonce;	/* of the outstanding probe */
+	u32			probe_rtt_us;
+	u64			probe_sent_us;	/* xtcp_clock_us() of its first send */
+	unsigned long		probe_deadline;	/* jiffies */
 
 	/* Send sequence space (RFC 9293 3.3.1). */
 	u32			iss;
@@ -329,6 +347,8 @@ int xtcp_synq_alloc(struct sock *sk, unsigned int backlog);
 void xtcp_synq_free(struct sock *sk);
 int xtcp_synq_init(void);
 void xtcp_synq_exit(void);
+int xtcp_arrival_take(struct sock *sk, struct xtcp_arrival *xa);
+int xtcp_arrival_verdict(struct sock *sk, u64 id, u32 verdict);
 
 /* input.c */
 int xtcp_v4_rcv(struct sk_buff *skb);
@@ -348,6 +368,7 @@ void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
 		   u16 window, const struct xtcp_opts *opts, u8 tos, int oif);
 void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_send_probe(struct sock *sk);
+void xtcp_send_probe_opt(struct sock *sk, u32 seq, u8 kind, u32 nonce);
 int xtcp_retransmit_head(struct sock *sk);
 int xtcp_send_new(struct sock *sk);
 void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb);
@@ -393,6 +414,11 @@ bool xtcp_ofo_drain(struct sock *sk);
 void xtcp_ofo_purge(struct sock *sk);
 void xtcp_ofo_prune(struct sock *sk, unsigned int need, unsigned int limit);
 void xtcp_build_sacks(struct sock *sk);
+
+/* probe.c */
+int xtcp_set_probe(struct socket *sock, sockptr_t optval, unsigned int optlen);
+bool xtcp_probe_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_probe_answered(struct sock *sk);
 
 /* rtt.c */
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);

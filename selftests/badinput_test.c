@@ -1059,6 +1059,49 @@ OP(poll_now)
 	return pf.revents;
 }
 
+/* Issue 10: XTCP's own options (numbers TCP does not have: ENOPROTOOPT). */
+OP(x_defer_1) { return set_int(p, l4(p), XTCP_DEFER_HANDSHAKE, 1); }
+OP(x_defer_2) { return set_int(p, l4(p), XTCP_DEFER_HANDSHAKE, 2); }
+OP(x_defer_get) { return get_int(p, l4(p), XTCP_DEFER_HANDSHAKE); }
+static long x_arrival_len(struct prep *p, bool defer, socklen_t len)
+{
+	struct xtcp_arrival xa;
+	long r = defer ? set_int(p, l4(p), XTCP_DEFER_HANDSHAKE, 1) : 0;
+
+	if (r)
+		return r;
+	return R(getsockopt(p->fd, l4(p), XTCP_ARRIVAL, &xa, &len));
+}
+OP(x_arrival) { return x_arrival_len(p, false, sizeof(struct xtcp_arrival)); }
+OP(x_arrival_none) { return x_arrival_len(p, true, sizeof(struct xtcp_arrival)); }
+OP(x_arrival_short) { return x_arrival_len(p, true, sizeof(struct xtcp_arrival) - 1); }
+static long x_verdict_raw(struct prep *p, bool defer, const void *v, socklen_t len)
+{
+	long r = defer ? set_int(p, l4(p), XTCP_DEFER_HANDSHAKE, 1) : 0;
+
+	if (r)
+		return r;
+	return R(setsockopt(p->fd, l4(p), XTCP_VERDICT, v, len));
+}
+static const struct xtcp_verdict xv_ok = { .xv_id = 1, .xv_verdict = XTCP_VERDICT_ACCEPT };
+static const struct xtcp_verdict xv_bad = { .xv_id = 1, .xv_verdict = 4 };
+static const struct xtcp_verdict xv_pad = { .xv_id = 1, .xv_verdict = XTCP_VERDICT_DROP, .xv_pad = 1 };
+OP(x_verdict_plain) { return x_verdict_raw(p, false, &xv_ok, sizeof(xv_ok)); }
+OP(x_verdict_noid) { return x_verdict_raw(p, true, &xv_ok, sizeof(xv_ok)); }
+OP(x_verdict_len15) { return x_verdict_raw(p, true, &xv_ok, sizeof(xv_ok) - 1); }
+OP(x_verdict_bad) { return x_verdict_raw(p, true, &xv_bad, sizeof(xv_bad)); }
+OP(x_verdict_pad) { return x_verdict_raw(p, true, &xv_pad, sizeof(xv_pad)); }
+OP(x_verdict_null) { return x_verdict_raw(p, true, NULL, sizeof(xv_ok)); }
+static long x_probe_len(struct prep *p, uint32_t ms, socklen_t len)
+{
+	return R(setsockopt(p->fd, l4(p), XTCP_PROBE, &ms, len));
+}
+OP(x_probe) { return x_probe_len(p, 3000, 4); }
+OP(x_probe_len3) { return x_probe_len(p, 500, 3); }
+OP(x_probe_0) { return x_probe_len(p, 0, 4); }
+OP(x_probe_tcp_level) { uint32_t ms = 500; return R(setsockopt(p->fd, IPPROTO_TCP, XTCP_PROBE, &ms, 4)); }
+OP(x_probe_get) { return get_int(p, l4(p), XTCP_PROBE); }
+
 /* ---- the table ---------------------------------------------------- */
 
 struct row {
@@ -1077,6 +1120,7 @@ struct row {
 					  "poll(IN \\| PRI \\| OUT \\| RDHUP, 0)", 'p' }
 #define DIFF(id, st, op, tres, xres, why, call)	{ id, st, op, tres, xres, why, call, 0 }
 
+#define XOWN	"XTCP's own option (docs/protocol.md §30, §31): TCP has no such number"
 #define NO_URG	"XTCP has no urgent pointer in its header, so no out-of-band data"
 
 static const struct row rows[] = {
@@ -1389,6 +1433,32 @@ static const struct row rows[] = {
 	ROW("tcp-get-info-len8", ST_CONNECTED, tcp_get_info_len8, 8, "getsockopt(IPPROTO_TCP, TCP_INFO, &8): *len = 8"),
 	ROW("tcp-get-info-len-neg", ST_CONNECTED, tcp_get_info_len_neg, E(EINVAL), "getsockopt(IPPROTO_TCP, TCP_INFO, &-1)"),
 	ROW("own-level-get-info-len0", ST_CONNECTED, l4_get_info_len0, 0, "getsockopt(L, TCP_INFO / XTCP_INFO, &0): *len = 0"),
+
+	/* XTCP's own options (issue 10; docs/protocol.md §30, §31) */
+	DIFF("xtcp-defer", ST_FRESH, x_defer_1, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_DEFER_HANDSHAKE, 1)"),
+	DIFF("xtcp-defer-2", ST_FRESH, x_defer_2, E(ENOPROTOOPT), E(EINVAL), XOWN, "setsockopt(L, XTCP_DEFER_HANDSHAKE, 2)"),
+	DIFF("xtcp-defer-get", ST_LISTEN, x_defer_get, E(ENOPROTOOPT), 0, XOWN, "getsockopt(L, XTCP_DEFER_HANDSHAKE)"),
+	DIFF("xtcp-arrival-not-deferring", ST_LISTEN, x_arrival, E(ENOPROTOOPT), E(EINVAL), XOWN, "getsockopt(L, XTCP_ARRIVAL, &sizeof) on a listener without XTCP_DEFER_HANDSHAKE"),
+	DIFF("xtcp-arrival-fresh", ST_FRESH, x_arrival_none, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then getsockopt(L, XTCP_ARRIVAL, &sizeof): not a listener"),
+	DIFF("xtcp-arrival-none", ST_LISTEN, x_arrival_none, E(ENOPROTOOPT), E(EAGAIN), XOWN, "XTCP_DEFER_HANDSHAKE 1, then getsockopt(L, XTCP_ARRIVAL, &sizeof): none waits"),
+	DIFF("xtcp-arrival-short", ST_LISTEN, x_arrival_short, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then getsockopt(L, XTCP_ARRIVAL, &(sizeof - 1))"),
+	DIFF("xtcp-verdict-not-deferring", ST_LISTEN, x_verdict_plain, E(ENOPROTOOPT), E(EINVAL), XOWN, "setsockopt(L, XTCP_VERDICT, {1, ACCEPT, 0}, 16) on a listener without XTCP_DEFER_HANDSHAKE"),
+	DIFF("xtcp-verdict-connected", ST_CONNECTED, x_verdict_noid, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, {1, ACCEPT, 0}, 16): not a listener"),
+	DIFF("xtcp-verdict-unknown-id", ST_LISTEN, x_verdict_noid, E(ENOPROTOOPT), E(ENOENT), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, {1, ACCEPT, 0}, 16): no such arrival"),
+	DIFF("xtcp-verdict-len15", ST_LISTEN, x_verdict_len15, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, &v, 15)"),
+	DIFF("xtcp-verdict-bad", ST_LISTEN, x_verdict_bad, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, {1, 4, 0}, 16)"),
+	DIFF("xtcp-verdict-pad", ST_LISTEN, x_verdict_pad, E(ENOPROTOOPT), E(EINVAL), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, {1, DROP, 1}, 16)"),
+	DIFF("xtcp-verdict-null", ST_LISTEN, x_verdict_null, E(ENOPROTOOPT), E(EFAULT), XOWN, "XTCP_DEFER_HANDSHAKE 1, then setsockopt(L, XTCP_VERDICT, NULL, 16)"),
+	DIFF("xtcp-probe", ST_CONNECTED, x_probe, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4): answered"),
+	DIFF("xtcp-probe-close-wait", ST_CLOSE_WAIT, x_probe, E(ENOPROTOOPT), 0, XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4): answered"),
+	DIFF("xtcp-probe-fresh", ST_FRESH, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	DIFF("xtcp-probe-listening", ST_LISTEN, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	DIFF("xtcp-probe-connecting", ST_CONNECTING, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	DIFF("xtcp-probe-reset", ST_RESET, x_probe, E(ENOPROTOOPT), E(ENOTCONN), XOWN, "setsockopt(L, XTCP_PROBE, &3000, 4)"),
+	ROW("xtcp-probe-len3", ST_CONNECTED, x_probe_len3, E(EINVAL), "setsockopt(L, XTCP_PROBE, &500, 3): TCP checks the length first too"),
+	DIFF("xtcp-probe-0", ST_CONNECTED, x_probe_0, E(ENOPROTOOPT), E(EINVAL), XOWN, "setsockopt(L, XTCP_PROBE, &0, 4)"),
+	ROW("xtcp-probe-tcp-level", ST_CONNECTED, x_probe_tcp_level, E(ENOPROTOOPT), "setsockopt(IPPROTO_TCP, XTCP_PROBE, &500, 4): XTCP's own numbers only at SOL_XTCP"),
+	ROW("xtcp-probe-get", ST_CONNECTED, x_probe_get, E(ENOPROTOOPT), "getsockopt(L, XTCP_PROBE): not readable"),
 
 	/* Options and calls on a connection the peer ended */
 	ROW("tcp-nodelay-reset", ST_RESET, tcp_nodelay, 0, "setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)"),

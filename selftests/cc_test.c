@@ -95,7 +95,7 @@ TEST_F_TIMEOUT(net, default_cubic_and_per_socket_choice, 120)
 	EXPECT_STREQ("cubic", name);
 	ASSERT_EQ(0, cc_info(fd, &x));
 	EXPECT_EQ(XTCP_INFO_VERSION, x.xtcpi_version);
-	EXPECT_EQ(2, XTCP_INFO_VERSION);
+	EXPECT_LE(2, XTCP_INFO_VERSION);	/* only ever grows */
 	EXPECT_STREQ("cubic", x.xtcpi_ca_name);
 
 	EXPECT_EQ(0, cc_set(fd, "reno"));

@@ -123,6 +123,18 @@ static const char *reason_name(unsigned int r)
 	return r < __XTCP_DIAG_CLOSE_MAX ? reason_names[r] : "unknown";
 }
 
+static const char *probe_result_name(unsigned int r)
+{
+	static const char *const names[] = {
+		[XTCP_PROBE_RESULT_NONE]	= "none",
+		[XTCP_PROBE_RESULT_PENDING]	= "pending",
+		[XTCP_PROBE_RESULT_ANSWERED]	= "answered",
+		[XTCP_PROBE_RESULT_TIMEDOUT]	= "timedout",
+	};
+
+	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
 static const char *const kind_names[] = {
 	[XTCP_DIAG_KIND_SOCK]		= "socket",
 	[XTCP_DIAG_KIND_REQUEST]	= "request",
@@ -565,6 +577,8 @@ struct entry {
 	int ntimers;
 	struct xtcp_diag_timer timers[4];
 	char cong[16];		/* XTCP_DIAG_CONG, "" when absent */
+	bool has_arrival;	/* XTCP_DIAG_ARRIVAL: a deferred request */
+	struct xtcp_diag_arrival arrival;
 };
 
 static struct entry *entries;
@@ -653,6 +667,15 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	else if (e->has_info && e->info.xtcpi_ca_name[0])
 		snprintf(e->cong, sizeof(e->cong), "%.*s",
 			 (int)sizeof(e->info.xtcpi_ca_name), e->info.xtcpi_ca_name);
+	if (tb[XTCP_DIAG_ARRIVAL]) {
+		if (mnl_attr_get_payload_len(tb[XTCP_DIAG_ARRIVAL]) < sizeof(e->arrival)) {
+			rc->bad = "short arrival attribute";
+			goto bad;
+		}
+		memcpy(&e->arrival, mnl_attr_get_payload(tb[XTCP_DIAG_ARRIVAL]),
+		       sizeof(e->arrival));
+		e->has_arrival = true;
+	}
 	if (tb[XTCP_DIAG_MEMINFO]) {
 		size_t n = mnl_attr_get_payload_len(tb[XTCP_DIAG_MEMINFO]);
 
@@ -1222,6 +1245,11 @@ static void print_json_entry(const struct entry *e, bool first)
 		       e->shutdown & 2 ? "true" : "false");
 	if (e->reason >= 0)
 		printf(",\"close_reason\":\"%s\"", reason_name(e->reason));
+	if (e->has_arrival)
+		printf(",\"verdict_pending\":true,\"arrival\":{\"id\":%llu,"
+		       "\"age_ms\":%u,\"taken\":%s}",
+		       (unsigned long long)e->arrival.id, e->arrival.age_ms,
+		       e->arrival.taken ? "true" : "false");
 	if (e->has_listen)
 		printf(",\"listen\":{\"accept_queue\":%u,\"backlog\":%u,"
 		       "\"syn_queue\":%u,\"syn_max\":%u}",
@@ -1247,7 +1275,8 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"last_data_sent_ms\":%u,\"last_data_recv_ms\":%u,"
 		       "\"ca_state\":%u,\"backoff\":%u,\"sack_ok\":%s,\"packets_out\":%u,"
 		       "\"sacked_out\":%u,\"lost_out\":%u,\"retrans_out\":%u,"
-		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\"}",
+		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\","
+		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1260,7 +1289,8 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_ca_state, x->xtcpi_backoff,
 		       x->xtcpi_sack_ok ? "true" : "false", x->xtcpi_packets_out,
 		       x->xtcpi_sacked_out, x->xtcpi_lost_out, x->xtcpi_retrans_out,
-		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong);
+		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong,
+		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1403,7 +1433,11 @@ static void print_text_extras(const struct entry *e)
 	char t[64];
 
 	print_text_users(e);
-
+	/* A deferred request: no SYN-ACK sent, the application decides. */
+	if (e->has_arrival)
+		printf(" verdict-pending age:%ums id:%llu%s", e->arrival.age_ms,
+		       (unsigned long long)e->arrival.id,
+		       e->arrival.taken ? " taken" : "");
 	if (opt.timers) {
 		if (e->m.xdiag_timer)
 			printf(" timer:(%s,%s,%u)", timer_name(e->m.xdiag_timer),
@@ -1479,6 +1513,11 @@ static void print_text_extras(const struct entry *e)
 				printf(" reordering:%u", x->xtcpi_reordering);
 			if (x->xtcpi_rcv_ooo_segs)
 				printf(" ooo:%u", x->xtcpi_rcv_ooo_segs);
+			/* The last XTCP_PROBE (an older module: 0, none). */
+			if (x->xtcpi_probe_result)
+				printf(" probe:%s", probe_result_name(x->xtcpi_probe_result));
+			if (x->xtcpi_probe_result == XTCP_PROBE_RESULT_ANSWERED)
+				printf(" probe_rtt:%g", x->xtcpi_probe_rtt_us / 1000.0);
 		}
 	}
 }

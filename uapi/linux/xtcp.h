@@ -14,6 +14,7 @@
 #define _UAPI_LINUX_XTCP_H
 
 #include <linux/types.h>
+#include <linux/socket.h>	/* struct __kernel_sockaddr_storage */
 #include <asm/byteorder.h>
 
 /*
@@ -96,6 +97,8 @@ struct xtcphdr {
 #define XTCP_OPT_SACK_PERM	4	/* len 2, SYN only */
 #define XTCP_OPT_SACK		5	/* len 2 + 8n, n <= 4 (RFC 2018) */
 #define XTCP_OPT_TIMESTAMP	8	/* reserved */
+#define XTCP_OPT_PROBE		9	/* len 6: a 32-bit nonce; answer at once (XTCP_PROBE) */
+#define XTCP_OPT_PROBE_ECHO	10	/* len 6: the nonce of the probe answered */
 
 /*
  * Socket options at level SOL_XTCP. The numbers are TCP's, and the same
@@ -114,7 +117,48 @@ struct xtcphdr {
 #define XTCP_CONGESTION		13	/* char[16]: "cubic" (default) or "reno" */
 #define XTCP_USER_TIMEOUT	18	/* unsigned int ms */
 
-#define XTCP_INFO_VERSION	2
+/*
+ * Beyond TCP (docs/protocol.md §30, §31).
+ * Arrival vs acceptance: a listener with XTCP_DEFER_HANDSHAKE set sends no
+ * SYN-ACK until the application has given a verdict on the request.
+ */
+#define XTCP_DEFER_HANDSHAKE	100	/* int, on a listener: 1 = every SYN waits for a verdict */
+#define XTCP_ARRIVAL		101	/* getsockopt on a listener: take the oldest waiting arrival
+					   (struct xtcp_arrival); EAGAIN when none waits */
+#define XTCP_VERDICT		102	/* setsockopt on a listener: struct xtcp_verdict */
+#define XTCP_PROBE		103	/* setsockopt, __u32 timeout_ms: see part 2 */
+#define XTCP_VERDICT_ACCEPT	1	/* answer the SYN now: the handshake completes, accept() gets it */
+#define XTCP_VERDICT_REFUSE	2	/* answer with RST: the client's connect() fails ECONNREFUSED */
+#define XTCP_VERDICT_DROP	3	/* forget it silently: the client's retransmitted SYN arrives again */
+
+/* xa_flags */
+#define XTCP_ARRIVAL_F_WSCALE	0x01	/* the SYN offered window scaling (xa_wscale) */
+#define XTCP_ARRIVAL_F_SACK	0x02	/* the SYN offered SACK */
+#define XTCP_ARRIVAL_F_MSS	0x04	/* the SYN carried an MSS option (else xa_mss is 536) */
+
+struct xtcp_arrival {
+	__u64	xa_id;		/* names this arrival in the verdict */
+	__u32	xa_age_ms;	/* how long it has waited */
+	__u16	xa_mss;		/* from the SYN's options */
+	__u8	xa_wscale;
+	__u8	xa_flags;
+	struct __kernel_sockaddr_storage xa_peer;	/* sockaddr_in (sockaddr_in6 when IPv6 lands) */
+	struct __kernel_sockaddr_storage xa_local;
+};
+
+struct xtcp_verdict {
+	__u64	xv_id;
+	__u32	xv_verdict;
+	__u32	xv_pad;		/* 0 */
+};
+
+#define XTCP_INFO_VERSION	3
+
+/* xtcpi_probe_result: the last XTCP_PROBE of the socket. */
+#define XTCP_PROBE_RESULT_NONE		0	/* never probed */
+#define XTCP_PROBE_RESULT_PENDING	1	/* sent, neither answered nor timed out yet */
+#define XTCP_PROBE_RESULT_ANSWERED	2	/* xtcpi_probe_rtt_us is its RTT */
+#define XTCP_PROBE_RESULT_TIMEDOUT	3	/* no answer within its timeout */
 
 /* getsockopt(fd, SOL_XTCP, XTCP_INFO): a versioned snapshot. Fields are
  * only ever appended; a shorter buffer gets the first bytes. */
@@ -157,6 +201,10 @@ struct xtcp_info {
 	__u32	xtcpi_pad1;
 	/* Version 2: the congestion control, as TCP_CONGESTION names it. */
 	char	xtcpi_ca_name[16];
+	/* Version 3: the last liveness probe (XTCP_PROBE). */
+	__u32	xtcpi_probe_rtt_us;	/* of the last answered probe, from its first send */
+	__u8	xtcpi_probe_result;	/* XTCP_PROBE_RESULT_* of the last probe */
+	__u8	xtcpi_pad2[3];
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */

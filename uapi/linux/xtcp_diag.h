@@ -190,6 +190,15 @@ struct xtcp_diag_listen {
 	__u32	syn_max;		/* min(backlog, net.xtcp.max_syn_backlog) */
 };
 
+/* A request entry of an XTCP_DEFER_HANDSHAKE listener that waits for its
+ * verdict (XTCP_DIAG_ARRIVAL): no SYN-ACK has left for it yet. */
+struct xtcp_diag_arrival {
+	__u64	id;			/* xa_id, as XTCP_ARRIVAL gives it */
+	__u32	age_ms;			/* since its SYN arrived */
+	__u8	taken;			/* 1: read by XTCP_ARRIVAL, verdict awaited */
+	__u8	pad[3];
+};
+
 /* A pending timer (XTCP_DIAG_TIMERS carries an array of them). */
 struct xtcp_diag_timer {
 	__u8	kind;			/* XTCP_DIAG_TIMER_* */
@@ -210,6 +219,7 @@ enum {
 	XTCP_DIAG_TIMERS,	/* struct xtcp_diag_timer[]: EXT_TIMERS, pending timers only */
 	XTCP_DIAG_PAD,		/* alignment padding for 64-bit attributes, ignore */
 	XTCP_DIAG_CONG,		/* NUL-terminated string, the congestion control ("cubic", "reno"), as INET_DIAG_CONG: EXT_INFO, full sockets */
+	XTCP_DIAG_ARRIVAL,	/* struct xtcp_diag_arrival: request entries waiting for an XTCP_VERDICT */
 	__XTCP_DIAG_MAX,
 };
 #define XTCP_DIAG_MAX (__XTCP_DIAG_MAX - 1)
