@@ -77,6 +77,8 @@ void xtcp_reset_conn_state(struct sock *sk)
 	xs->num_sacks = 0;
 	xs->ooo_last_seq = 0;
 	xs->segs_unacked = 0;
+	xs->rcv_mss = 0;
+	xs->quickacks = 0;
 	xs->quickack = 0;
 	xs->corked = 0;
 	/* Sequence-space leftovers the handshake does not overwrite. */

@@ -71,7 +71,10 @@ struct xtcp_cc_ops;
 	X(OUTOFWINDOWICMPS,	"OutOfWindowIcmps")			\
 	X(ACKSKIPPEDTIMEWAIT,	"ACKSkippedTimeWait")			\
 	X(ABORTONMEMORY,	"AbortOnMemory")			\
-	X(CURRORPHANS,		"CurrOrphans")
+	X(CURRORPHANS,		"CurrOrphans")				\
+	X(OUTGSOSKBS,		"OutGsoSkbs")				\
+	X(INGSOSKBS,		"InGsoSkbs")				\
+	X(GSOSEGMENTED,		"GsoSegmented")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };

@@ -154,6 +154,8 @@ struct xtcp_sock {
 				tlp_armed:1,	/* rtx_timer is a tail loss probe */
 				tlp_sent:1;	/* one probe per flight */
 	u8			segs_unacked;	/* received since our last ACK */
+	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
+	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
 	u32			retrans_stamp;	/* xtcp_time() the oldest unacked data left, 0: none */
 	u32			reordering;	/* segments of reordering seen: the dupthresh */
 	u32			reord_seen;	/* reordering events (tcpi_reord_seen) */
@@ -257,6 +259,12 @@ static inline u64 xtcp_clock_us(void)
 	       (u64)READ_ONCE(xtcp_clock_skew) * USEC_PER_SEC;
 }
 
+/* Wire segments in @skb: a large (GSO) one carries gso_segs. */
+static inline u32 xtcp_skb_segs(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) ? max_t(u32, skb_shinfo(skb)->gso_segs, 1) : 1;
+}
+
 /* Sequence number arithmetic modulo 2^32. */
 static inline bool xtcp_before(u32 a, u32 b)
 {
@@ -337,6 +345,7 @@ int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts);
 /* output.c */
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
 void xtcp_push(struct sock *sk);
+u32 xtcp_push_goal(const struct sock *sk);
 int xtcp_send_syn(struct sock *sk);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
@@ -354,6 +363,13 @@ void xtcp_tail_loss_probe(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
 u32 xtcp_rcv_space(const struct sock *sk);
 void xtcp_write_queue_purge(struct sock *sk);
+
+/* offload.c */
+int xtcp_offload_init(void);
+void xtcp_offload_exit(void);
+unsigned int xtcp_gso_type(void);
+unsigned int xtcp_gso_size(unsigned int mss, unsigned int thlen);
+#define XTCP_GSO_HDR_EXTRA	(XTCP_HDR_LEN - 12)	/* in gso_size, see offload.c */
 
 /* timers.c */
 void xtcp_init_timers(struct sock *sk);
