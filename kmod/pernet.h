@@ -130,6 +130,9 @@ struct xtcp_sysctl {
 	int	delack_ms;
 	int	orphan_retries;
 	int	max_orphans;
+	int	moderate_rcvbuf;	/* receive-buffer autotuning on */
+	int	rmem_max;		/* its cap, bytes */
+	int	wmem_max;		/* the send buffer's growth cap */
 	/* The algorithm new sockets get; never NULL. Read and written
 	 * whole (READ_ONCE/WRITE_ONCE). */
 	const struct xtcp_cc_ops *congestion_control;

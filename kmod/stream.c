@@ -93,8 +93,10 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	xs->tlp_sent = 0;
 	sk_stop_timer(sk, &xs->rtx_timer);
 	xtcp_rearm_rtx(sk);
-	if (acked)
+	if (acked) {
+		xtcp_sndbuf_expand(sk);
 		sk->sk_write_space(sk);
+	}
 	return acked;
 }
 
@@ -181,6 +183,7 @@ int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
 		xs->rcv_nxt = cb->seq + skb->len;
 		xs->bytes_received += skb->len;
+		xtcp_rcv_rtt_measure(sk);
 		*fin = cb->flags & XTCP_F_FIN;
 	} else {
 		*fin = true;		/* a bare FIN, in order */
@@ -543,8 +546,11 @@ found:
 			kfree_skb(skb);
 		}
 	}
-	if (copied > 0 && !(flags & MSG_PEEK))
+	if (copied > 0 && !(flags & MSG_PEEK)) {
+		/* A grown buffer first, so the ACK can offer it. */
+		xtcp_rcv_space_adjust(sk);
 		xtcp_cleanup_rbuf(sk, copied);
+	}
 out:
 	release_sock(sk);
 	return copied;

@@ -156,6 +156,14 @@ struct xtcp_sock {
 	u8			segs_unacked;	/* received since our last ACK */
 	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
 	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
+	/* Receive-buffer autotuning (rcvbuf.c); times are xtcp_clock_us()
+	 * cut to 32 bits, 0: none. */
+	u32			rcv_rtt_us;	/* receiver's RTT estimate */
+	u32			rcv_rtt_seq;	/* sample ends when RCV.NXT gets here */
+	u32			rcv_rtt_time;
+	u32			rcvq_space;	/* bytes the reader took in the last RTT */
+	u32			rcvq_seq;	/* COPIED.SEQ at the start of this one */
+	u32			rcvq_time;
 	u32			retrans_stamp;	/* xtcp_time() the oldest unacked data left, 0: none */
 	u32			reordering;	/* segments of reordering seen: the dupthresh */
 	u32			reord_seen;	/* reordering events (tcpi_reord_seen) */
@@ -370,6 +378,12 @@ void xtcp_offload_exit(void);
 unsigned int xtcp_gso_type(void);
 unsigned int xtcp_gso_size(unsigned int mss, unsigned int thlen);
 #define XTCP_GSO_HDR_EXTRA	(XTCP_HDR_LEN - 12)	/* in gso_size, see offload.c */
+
+/* rcvbuf.c */
+void xtcp_rcv_rtt_measure(struct sock *sk);
+void xtcp_rcv_space_adjust(struct sock *sk);
+void xtcp_sndbuf_expand(struct sock *sk);
+u32 xtcp_rcvbuf_max(const struct sock *sk);
 
 /* timers.c */
 void xtcp_init_timers(struct sock *sk);
