@@ -590,7 +590,12 @@ static struct sk_buff *xtcp_gso_build(struct sock *sk, struct sk_buff *first,
 				skb_frag_size_add(&nsi->frags[j - 1],
 						  skb_frag_size(f));
 			} else {
-				/* xtcp_gso_count() counted them: never full */
+				/* xtcp_gso_count() counted them; never trust
+				 * that with the array's end. */
+				if (j >= MAX_SKB_FRAGS) {
+					kfree_skb(nskb);
+					return NULL;
+				}
 				skb_fill_page_desc(nskb, j, skb_frag_page(f),
 						   skb_frag_off(f),
 						   skb_frag_size(f));
@@ -629,8 +634,13 @@ int xtcp_send_new(struct sock *sk)
 		return 0;
 	}
 	nskb = xtcp_gso_build(sk, skb, n, len);
-	if (!nskb)
-		return -ENOBUFS;
+	if (!nskb) {
+		/* No memory for the large skb: this segment alone. */
+		if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
+			return -ENOBUFS;
+		xtcp_new_sent(sk, skb);
+		return 0;
+	}
 	now = xtcp_time();
 	now_us = xtcp_clock_us();
 	if (xtcp_transmit_skb(sk, nskb, false) == -ENOBUFS)
