@@ -9,11 +9,12 @@
 #include "hash.h"
 #include "xtcp_trace.h"
 
-/* Our window shift: enough for the largest receive buffer allowed. */
+/* Our window shift: enough for the largest receive buffer allowed, the
+ * one autotuning may grow to (rcvbuf.c) included. */
 u8 xtcp_choose_wscale(const struct sock *sk)
 {
 	u32 space = max_t(u32, READ_ONCE(sysctl_rmem_max),
-			  READ_ONCE(sk->sk_rcvbuf));
+			  xtcp_rcvbuf_max(sk));
 	u8 ws = 0;
 
 	while (space > 65535 && ws < XTCP_MAX_WSCALE) {
@@ -78,6 +79,12 @@ void xtcp_reset_conn_state(struct sock *sk)
 	xs->num_sacks = 0;
 	xs->ooo_last_seq = 0;
 	xs->segs_unacked = 0;
+	xs->rcv_mss = 0;
+	xs->quickacks = 0;
+	xs->rcv_rtt_us = 0;
+	xs->rcv_rtt_time = 0;
+	xs->rcvq_time = 0;
+	xs->rcvq_space = 0;
 	xs->quickack = 0;
 	xs->corked = 0;
 	/* Sequence-space leftovers the handshake does not overwrite. */

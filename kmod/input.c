@@ -182,7 +182,11 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
-	XTCP_INC_STATS(xn, INSEGS);
+	/* A large skb from a sender's GSO that veth or loopback passed on
+	 * whole counts as the segments it carries. */
+	XTCP_ADD_STATS(xn, INSEGS, xtcp_skb_segs(skb));
+	if (skb_is_gso(skb))
+		XTCP_INC_STATS(xn, INGSOSKBS);
 
 	/* A host-addressed frame can still carry a broadcast or multicast IP
 	 * destination (a directed broadcast through tun, a unicast MAC):

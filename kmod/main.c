@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP module entry: parameters and the order in which the pieces register.
- * Up: caches, per-namespace state, the IP protocol handler, the socket
- * family (last, so no socket exists before it can receive). Down: the
- * reverse. The module cannot go while any socket, SYN-queue entry or
- * TIME-WAIT entry exists: each holds a module reference.
+ * Up: caches, per-namespace state, the GSO callback (offload.c), the IP
+ * protocol handler, the socket family (last, so no socket exists before it
+ * can receive). Down: the reverse. The module cannot go while any socket,
+ * SYN-queue entry or TIME-WAIT entry exists: each holds a module reference
+ * (and a socket lives while a segment it sent is queued anywhere).
  */
 #include <linux/module.h>
 #include <net/protocol.h>
@@ -77,11 +78,19 @@ static int __init xtcp_init(void)
 	err = xtcp_pernet_init();
 	if (err)
 		goto out_synq;
+	/* The segmentation callback before anything can send a large
+	 * segment; it counts in the namespaces' counters, so after them. */
+	err = xtcp_offload_init();
+	if (err) {
+		pr_err("xtcp: the offload slot of IP protocol %d is taken\n",
+		       xtcp_ipproto);
+		goto out_pernet;
+	}
 	err = inet_add_protocol(&xtcp_net_protocol, xtcp_ipproto);
 	if (err) {
 		pr_err("xtcp: IP protocol %d is taken\n", xtcp_ipproto);
 		err = -EBUSY;
-		goto out_pernet;
+		goto out_offload;
 	}
 	err = xtcp_diag_init();
 	if (err)
@@ -98,6 +107,8 @@ out_diag:
 out_proto:
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ipproto);
 	synchronize_net();
+out_offload:
+	xtcp_offload_exit();
 out_pernet:
 	xtcp_pernet_exit();
 out_synq:
@@ -113,6 +124,9 @@ static void __exit xtcp_exit(void)
 	xtcp_diag_exit();
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ipproto);
 	synchronize_net();
+	/* No socket is left to build a large segment; a forwarded one still
+	 * queued is dropped by the core once the callback is gone. */
+	xtcp_offload_exit();
 	xtcp_pernet_exit();
 	/* Timer callbacks that dropped the last module reference may still
 	 * be returning: they run in softirq, an RCU read-side section. */

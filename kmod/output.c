@@ -203,8 +203,17 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 
 	if (flags & XTCP_F_ACK)
 		xtcp_ack_sent(sk);
-	xs->segs_out++;
-	XTCP_INC_STATS(xtcp_sk_net(sk), OUTSEGS);
+	if (skb_is_gso(skb)) {
+		/* One large skb, gso_segs segments on the wire. */
+		u32 segs = skb_shinfo(skb)->gso_segs;
+
+		xs->segs_out += segs;
+		XTCP_ADD_STATS(xtcp_sk_net(sk), OUTSEGS, segs);
+		XTCP_INC_STATS(xtcp_sk_net(sk), OUTGSOSKBS);
+	} else {
+		xs->segs_out++;
+		XTCP_INC_STATS(xtcp_sk_net(sk), OUTSEGS);
+	}
 	skb->priority = READ_ONCE(sk->sk_priority);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	/* Owned, as TCP's: cgroup-BPF egress, netfilter's owner and cgroup
@@ -453,16 +462,11 @@ void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 	XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
 }
 
-/* Send the segment at SEND.HEAD if the window and Nagle allow: 0 if sent. */
-int xtcp_send_new(struct sock *sk)
+/* @skb, the segment at SEND.HEAD, left: it is in flight now. */
+static void xtcp_new_sent(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	struct sk_buff *skb = xs->send_head;
 
-	if (!skb || !xtcp_may_send_new(sk, skb))
-		return -EAGAIN;
-	if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
-		return -ENOBUFS;
 	xs->packets_out++;
 	if (xtcp_after(XTCP_SKB_CB(skb)->end_seq, xs->snd_nxt))
 		xs->snd_nxt = XTCP_SKB_CB(skb)->end_seq;
@@ -472,6 +476,213 @@ int xtcp_send_new(struct sock *sk)
 	}
 	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			NULL : skb->next;
+}
+
+/*
+ * Large segments (GSO, offload.c). The write queue stays in segments of
+ * one MSS, so the scoreboard, SACK and RACK see what they always saw; only
+ * the transmission of new data joins consecutive full segments into one
+ * skb of up to 64 KB whose fragments are those of the queued segments
+ * (page references, no copy), cut into wire segments again by the device
+ * path only where it must be (a real NIC, a smaller MTU, netem). A
+ * retransmission is always one segment.
+ *
+ * How many segments from @skb (SEND.HEAD, already allowed by the window
+ * and Nagle) may go as one: all but the last exactly one MSS, the last a
+ * full one or carrying the FIN (or any size under TCP_NODELAY and no
+ * cork), all inside the peer's window and cwnd, within the route's GSO
+ * limits, with no options to carry (SACK blocks would have to ride on
+ * every segment and grow them past the MTU), and with fragments that fit
+ * one skb, and a quarter of what cwnd and the window allow at most (so
+ * none below a cwnd of 8) and only in the Open state: a flight of a few
+ * large skbs draws a few ACKs, and the loss of one of them (netem and an
+ * overflowing queue drop whole skbs) or of its ACK leaves too little
+ * behind to reveal it, the RTO does (this bound and the Open state took
+ * the 5 % loss test from 2.5 times slower back to faster than before).
+ * Returns the count (1: send it alone) and the payload in *@len.
+ */
+#define XTCP_GSO_MAX_PAYLOAD	(65535 - 60 - XTCP_MAX_HDR_LEN)
+
+/* The route takes large skbs of ours (sk_setup_caps()), of two segments
+ * at least (a device's gso_max_segs may say 1). */
+static bool xtcp_can_gso(const struct sock *sk)
+{
+	return sk_can_gso(sk) && READ_ONCE(sk->sk_gso_max_segs) >= 2;
+}
+
+/* The most segments one large skb may carry now: a quarter of what cwnd
+ * and the peer's window allow (none below 8), within the route's limits. */
+static u32 xtcp_gso_goal(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 mss = xs->mss;
+
+	return min3(min(xs->snd_cwnd, xs->snd_wnd / mss) / 4,
+		    (u32)READ_ONCE(sk->sk_gso_max_segs),
+		    min_t(u32, READ_ONCE(sk->sk_gso_max_size),
+			  XTCP_GSO_MAX_PAYLOAD) / mss);
+}
+
+static u32 xtcp_gso_count(struct sock *sk, struct sk_buff *skb, u32 *len)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 right = xs->snd_una + xs->snd_wnd, mss = xs->mss;
+	u32 room, max_segs, n = 0, bytes = 0, frags = 0;
+	struct page *last_page = NULL;
+	u32 last_end = 0;
+
+	*len = skb->len;
+	if (!xtcp_can_gso(sk) || skb->len != mss ||
+	    xs->ca_state != XTCP_CA_OPEN ||
+	    (xs->sack_ok && !RB_EMPTY_ROOT(&xs->ooo_queue)))
+		return 1;
+	room = xs->snd_cwnd > xtcp_in_flight(xs) ?
+	       xs->snd_cwnd - xtcp_in_flight(xs) : 0;
+	max_segs = min3(room, (u32)READ_ONCE(sk->sk_gso_max_segs),
+			min_t(u32, READ_ONCE(sk->sk_gso_max_size),
+			      XTCP_GSO_MAX_PAYLOAD) / mss);
+	max_segs = min(max_segs, xtcp_gso_goal(sk));
+	if (max_segs < 2)
+		return 1;
+
+	for (;;) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		const struct skb_shared_info *si = skb_shinfo(skb);
+		bool last_one = false;
+		int i;
+
+		if (skb_headlen(skb) || !skb->len || skb->len > mss ||
+		    (cb->flags & XTCP_F_SYN) || cb->sacked ||
+		    xtcp_after(cb->seq + skb->len, right))
+			break;
+		if (skb->len < mss) {
+			/* A partial tail joins only if it would go now by
+			 * itself after the others: FIN, or no Nagle and no
+			 * cork (Nagle holds it while they are in flight). */
+			if (!(cb->flags & XTCP_F_FIN) &&
+			    (xs->corked || !xs->nodelay ||
+			     !skb_queue_is_last(&sk->sk_write_queue, skb)))
+				break;
+			last_one = true;
+		}
+		for (i = 0; i < si->nr_frags; i++) {
+			const skb_frag_t *f = &si->frags[i];
+
+			if (skb_frag_page(f) != last_page ||
+			    skb_frag_off(f) != last_end)
+				frags++;
+			last_page = skb_frag_page(f);
+			last_end = skb_frag_off(f) + skb_frag_size(f);
+		}
+		if (frags > MAX_SKB_FRAGS)
+			break;
+		n++;
+		bytes += skb->len;
+		if (last_one || (cb->flags & XTCP_F_FIN) || n >= max_segs ||
+		    skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		skb = skb->next;
+	}
+	if (n < 2)
+		return 1;
+	*len = bytes;
+	return n;
+}
+
+/*
+ * One skb holding the data of @n segments from @first, for
+ * xtcp_transmit_skb(): the header fields come from the first (SEQ) and the
+ * last (FIN), the data are references to their page fragments.
+ */
+static struct sk_buff *xtcp_gso_build(struct sock *sk, struct sk_buff *first,
+				      u32 n, u32 len)
+{
+	struct sk_buff *nskb, *skb = first;
+	struct skb_shared_info *nsi;
+	u32 k;
+
+	nskb = alloc_skb(XTCP_MAX_HEADER, GFP_ATOMIC);
+	if (!nskb)
+		return NULL;
+	skb_reserve(nskb, XTCP_MAX_HEADER);
+	nsi = skb_shinfo(nskb);
+	*XTCP_SKB_CB(nskb) = *XTCP_SKB_CB(first);
+	for (k = 0; k < n; k++, skb = skb->next) {
+		const struct skb_shared_info *si = skb_shinfo(skb);
+		int i;
+
+		for (i = 0; i < si->nr_frags; i++) {
+			const skb_frag_t *f = &si->frags[i];
+			int j = nsi->nr_frags;
+
+			if (skb_can_coalesce(nskb, j, skb_frag_page(f),
+					     skb_frag_off(f))) {
+				skb_frag_size_add(&nsi->frags[j - 1],
+						  skb_frag_size(f));
+			} else {
+				/* xtcp_gso_count() counted them; never trust
+				 * that with the array's end. */
+				if (j >= MAX_SKB_FRAGS) {
+					kfree_skb(nskb);
+					return NULL;
+				}
+				skb_fill_page_desc(nskb, j, skb_frag_page(f),
+						   skb_frag_off(f),
+						   skb_frag_size(f));
+				get_page(skb_frag_page(f));
+			}
+		}
+		XTCP_SKB_CB(nskb)->end_seq = XTCP_SKB_CB(skb)->end_seq;
+		XTCP_SKB_CB(nskb)->flags = XTCP_SKB_CB(skb)->flags;
+	}
+	nskb->len = len;
+	nskb->data_len = len;
+	nskb->truesize += len;
+	nskb->ip_summed = CHECKSUM_PARTIAL;
+	nsi->gso_size = xtcp_gso_size(xtcp_sk(sk)->mss, XTCP_HDR_LEN);
+	nsi->gso_segs = n;
+	nsi->gso_type = xtcp_gso_type();
+	return nskb;
+}
+
+/* Send the segment at SEND.HEAD if the window and Nagle allow: 0 if sent. */
+int xtcp_send_new(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb = xs->send_head, *nskb;
+	u32 n, len, k;
+	u32 now;
+	u64 now_us;
+
+	if (!skb || !xtcp_may_send_new(sk, skb))
+		return -EAGAIN;
+	n = xtcp_gso_count(sk, skb, &len);
+	if (n < 2) {
+		if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
+			return -ENOBUFS;
+		xtcp_new_sent(sk, skb);
+		return 0;
+	}
+	nskb = xtcp_gso_build(sk, skb, n, len);
+	if (!nskb) {
+		/* No memory for the large skb: this segment alone. */
+		if (xtcp_transmit_skb(sk, skb, true) == -ENOBUFS)
+			return -ENOBUFS;
+		xtcp_new_sent(sk, skb);
+		return 0;
+	}
+	now = xtcp_time();
+	now_us = xtcp_clock_us();
+	if (xtcp_transmit_skb(sk, nskb, false) == -ENOBUFS)
+		return -ENOBUFS;
+	for (k = 0; k < n; k++) {
+		struct sk_buff *next = skb->next;
+
+		XTCP_SKB_CB(skb)->when = now;
+		XTCP_SKB_CB(skb)->xmit_us = now_us;
+		xtcp_new_sent(sk, skb);
+		skb = next;
+	}
 	return 0;
 }
 
@@ -508,6 +719,35 @@ void xtcp_tail_loss_probe(struct sock *sk)
 }
 
 /*
+ * Hold new data back for a larger skb (tcp_tso_should_defer()'s idea, in
+ * its simplest form)? Only while segments are in flight, whose ACKs will
+ * call us again, and only when cwnd and the peer's window let go less
+ * than the skb size xtcp_gso_count() aims at (a quarter of what they
+ * allow) while more is queued: a pipe refilled a segment or two per ACK
+ * would otherwise stay in skbs of a segment or two for ever.
+ */
+static bool xtcp_gso_defer(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 mss = xs->mss, room, wnd_room, unsent, goal;
+	s32 wnd_left;
+
+	if (!xs->packets_out || !xtcp_can_gso(sk) || !mss ||
+	    xs->ca_state != XTCP_CA_OPEN)
+		return false;
+	room = xs->snd_cwnd > xtcp_in_flight(xs) ?
+	       xs->snd_cwnd - xtcp_in_flight(xs) : 0;
+	wnd_left = xs->snd_una + xs->snd_wnd - xs->snd_nxt;
+	wnd_room = wnd_left > 0 ? (u32)wnd_left / mss : 0;
+	room = min(room, wnd_room);
+	unsent = (xs->write_seq - xs->snd_nxt) / mss;
+	if (!room || room >= unsent)
+		return false;	/* nothing may go, or all of it goes */
+	goal = xtcp_gso_goal(sk);
+	return goal >= 2 && room < goal;
+}
+
+/*
  * The transmit scheduler. While the pipe (segments in flight) is below
  * cwnd: first segments marked lost, then new data from SEND.HEAD within
  * the peer's window. With nothing in flight and data held back by a closed
@@ -528,10 +768,27 @@ void xtcp_push(struct sock *sk)
 				break;	/* could not send: try later */
 			continue;
 		}
-		if (xtcp_send_new(sk))
+		if (xtcp_gso_defer(sk) || xtcp_send_new(sk))
 			break;
 	}
 	xtcp_rearm_rtx(sk);
+}
+
+/*
+ * How much unsent data sendmsg() gathers before it pushes: a large skb's
+ * worth where the route takes them (and half the peer's largest window
+ * at most, as TCP's forced push), else every segment as it fills.
+ */
+u32 xtcp_push_goal(const struct sock *sk)
+{
+	const struct xtcp_sock *xs = xtcp_sk(sk);
+	u32 goal;
+
+	if (!xtcp_can_gso(sk))
+		return xs->mss;
+	goal = min_t(u32, READ_ONCE(sk->sk_gso_max_size), XTCP_GSO_MAX_PAYLOAD);
+	goal = min(goal, max_t(u32, xs->max_snd_wnd / 2, xs->mss));
+	return max_t(u32, goal, xs->mss);
 }
 
 /* Retransmit the oldest unacknowledged segment (SYN, SYN-ACK, RTO). */

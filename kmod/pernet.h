@@ -79,7 +79,10 @@ struct xtcp_cc_ops;
 	X(LIVEPROBES,		"LiveProbes")				\
 	X(LIVEPROBESANSWERED,	"LiveProbesAnswered")			\
 	X(LIVEPROBESTIMEDOUT,	"LiveProbesTimedOut")			\
-	X(LIVEPROBEECHOES,	"LiveProbeEchoes")
+	X(LIVEPROBEECHOES,	"LiveProbeEchoes")			\
+	X(OUTGSOSKBS,		"OutGsoSkbs")				\
+	X(INGSOSKBS,		"InGsoSkbs")				\
+	X(GSOSEGMENTED,		"GsoSegmented")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
@@ -136,6 +139,9 @@ struct xtcp_sysctl {
 	int	orphan_retries;
 	int	max_orphans;
 	int	arrival_timeout_ms;	/* XTCP_DEFER_HANDSHAKE: verdict deadline */
+	int	moderate_rcvbuf;	/* receive-buffer autotuning on */
+	int	rmem_max;		/* its cap, bytes */
+	int	wmem_max;		/* the send buffer's growth cap */
 	/* The algorithm new sockets get; never NULL. Read and written
 	 * whole (READ_ONCE/WRITE_ONCE). */
 	const struct xtcp_cc_ops *congestion_control;

@@ -67,6 +67,9 @@ void xtcp_init_sock(struct sock *sk)
 	inet->mc_list = NULL;
 	/* No DF: segments are sized from the route MTU; PMTU discovery later. */
 	inet->pmtudisc = IP_PMTUDISC_DONT;
+	/* Large segments (offload.c): sk_setup_caps() then tells whether
+	 * the route takes them (sk_can_gso()). */
+	sk->sk_gso_type = xtcp_gso_type();
 	atomic_set(&inet->inet_id, get_random_u16());
 	xs->advmss = XTCP_MSS_DEFAULT;
 	xs->mss = XTCP_MSS_DEFAULT;

@@ -340,7 +340,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	bool had_data = skb->len > 0;
 	bool need_ack = false;
 
-	xs->segs_in++;
+	xs->segs_in += xtcp_skb_segs(skb);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		goto discard;

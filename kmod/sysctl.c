@@ -20,6 +20,8 @@ static int xtcp_rto_cap = 120000;
 static int xtcp_delack_cap = 200;
 static int xtcp_two = 2;
 static int xtcp_arrival_cap = 600000;
+static int xtcp_buf_min = 4096;
+static int xtcp_buf_cap = 256 << 20;
 
 void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 {
@@ -43,6 +45,9 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->orphan_retries = 8;
 	s->max_orphans = 65536;
 	s->arrival_timeout_ms = 5000;
+	s->moderate_rcvbuf = 1;		/* as tcp_moderate_rcvbuf */
+	s->rmem_max = 6291456;		/* tcp_rmem[2]'s usual 6 MB */
+	s->wmem_max = 4194304;		/* tcp_wmem[2]'s 4 MB */
 	s->congestion_control = &xtcp_cubic;	/* as Linux's default */
 }
 
@@ -195,6 +200,9 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_INT_ENTRY(max_orphans, &xtcp_zero, NULL),
 	XTCP_INT_ENTRY(arrival_timeout_ms, &xtcp_ten, &xtcp_arrival_cap),
+	XTCP_INT_ENTRY(moderate_rcvbuf, &xtcp_zero, &xtcp_one),
+	XTCP_INT_ENTRY(rmem_max, &xtcp_buf_min, &xtcp_buf_cap),
+	XTCP_INT_ENTRY(wmem_max, &xtcp_buf_min, &xtcp_buf_cap),
 	{
 		.procname	= "congestion_control",
 		.data		= &((struct xtcp_sysctl *)0)->congestion_control,

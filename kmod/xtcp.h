@@ -164,6 +164,16 @@ struct xtcp_sock {
 				tlp_armed:1,	/* rtx_timer is a tail loss probe */
 				tlp_sent:1;	/* one probe per flight */
 	u8			segs_unacked;	/* received since our last ACK */
+	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
+	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
+	/* Receive-buffer autotuning (rcvbuf.c); times are xtcp_clock_us()
+	 * cut to 32 bits, 0: none. */
+	u32			rcv_rtt_us;	/* receiver's RTT estimate */
+	u32			rcv_rtt_seq;	/* sample ends when RCV.NXT gets here */
+	u32			rcv_rtt_time;
+	u32			rcvq_space;	/* bytes the reader took in the last RTT */
+	u32			rcvq_seq;	/* COPIED.SEQ at the start of this one */
+	u32			rcvq_time;
 	u32			retrans_stamp;	/* xtcp_time() the oldest unacked data left, 0: none */
 	u32			reordering;	/* segments of reordering seen: the dupthresh */
 	u32			reord_seen;	/* reordering events (tcpi_reord_seen) */
@@ -275,6 +285,12 @@ static inline u64 xtcp_clock_us(void)
 	       (u64)READ_ONCE(xtcp_clock_skew) * USEC_PER_SEC;
 }
 
+/* Wire segments in @skb: a large (GSO) one carries gso_segs. */
+static inline u32 xtcp_skb_segs(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) ? max_t(u32, skb_shinfo(skb)->gso_segs, 1) : 1;
+}
+
 /* Sequence number arithmetic modulo 2^32. */
 static inline bool xtcp_before(u32 a, u32 b)
 {
@@ -358,6 +374,7 @@ int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts);
 /* output.c */
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
 void xtcp_push(struct sock *sk);
+u32 xtcp_push_goal(const struct sock *sk);
 int xtcp_send_syn(struct sock *sk);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
@@ -376,6 +393,19 @@ void xtcp_tail_loss_probe(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
 u32 xtcp_rcv_space(const struct sock *sk);
 void xtcp_write_queue_purge(struct sock *sk);
+
+/* offload.c */
+int xtcp_offload_init(void);
+void xtcp_offload_exit(void);
+unsigned int xtcp_gso_type(void);
+unsigned int xtcp_gso_size(unsigned int mss, unsigned int thlen);
+#define XTCP_GSO_HDR_EXTRA	(XTCP_HDR_LEN - 12)	/* in gso_size, see offload.c */
+
+/* rcvbuf.c */
+void xtcp_rcv_rtt_measure(struct sock *sk);
+void xtcp_rcv_space_adjust(struct sock *sk);
+void xtcp_sndbuf_expand(struct sock *sk);
+u32 xtcp_rcvbuf_max(const struct sock *sk);
 
 /* timers.c */
 void xtcp_init_timers(struct sock *sk);

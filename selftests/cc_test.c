@@ -6,7 +6,8 @@
  *
  * The loss: an iptables rule in host A drops exactly one data segment of
  * the connection (the statistic match's nth mode, one packet out of a
- * million), and netem delays both directions. A sender thread keeps the
+ * million; A's veth takes one segment per skb, gso_max_segs 1, so a packet
+ * is a segment), and netem delays both directions. A sender thread keeps the
  * window full, a reader thread drains host B, and the test samples
  * XTCP_INFO every few ms. The assertions are about shapes, with wide
  * tolerances, and about acknowledgements rather than time where the RFC
@@ -260,6 +261,9 @@ static void cc_loss_run_once(struct __test_metadata *_metadata, const char *a,
 	r->s = calloc(MAX_SAMPLES, sizeof(*r->s));
 	ASSERT_NE(NULL, r->s);
 	ASSERT_EQ(0, impair(a, b, delay));
+	/* One packet at OUTPUT must be one segment: a large (GSO) skb of A's
+	 * would lose up to 44 at once. A's device takes one per skb. */
+	ASSERT_EQ(0, xt_run("/usr/sbin/ip -n %s link set dev va gso_max_segs 1", a));
 	/* Each rule counts the data segments itself: one drop each. */
 	for (i = 0; i < ndrops; i++)
 		ASSERT_EQ(0, xt_run("/usr/sbin/ip netns exec %s /usr/sbin/iptables -A OUTPUT "
