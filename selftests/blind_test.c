@@ -102,7 +102,9 @@ TEST_F_TIMEOUT(net, blind_attack_during_transfer, 900)
 	 * the transfer also needs: fewer rounds, a longer deadline. */
 	const int max_rounds = debug ? 300 : 1500;
 	const long xfer_ms = debug ? 700000 : 180000;
-	const uint64_t nbytes = 16 << 20;
+	/* On the debug kernel large segments (GSO) let 16 MB end after 91
+	 * rounds (seen, beside another VM): three times as much there. */
+	const uint64_t nbytes = (uint64_t)(debug ? 48 : 16) << 20;
 	int lfd, srv, cli, raw_a, raw_b, cport, rounds = 0, status;
 	long rst0, oow0, chal0, cack0, est0, t0, secs, v;
 	uint32_t base, aseq, dummy, win_lo;

@@ -388,10 +388,19 @@ static inline int xt_sysctl(const char *ns, const char *name, const char *val)
 	return xt_sysctl_errno(ns, name, val) ? 1 : 0;
 }
 
-/* tc netem on the veth end of a namespace ("va" in A, "vb" in B). */
+/*
+ * tc netem on the veth end of a namespace ("va" in A, "vb" in B). The
+ * device then takes one segment per skb (gso_max_segs 1, so XTCP builds
+ * no large skbs towards it): netem loses, duplicates, reorders and
+ * corrupts wire segments, as a real link does behind a NIC that
+ * segments, not 64 KB GSO skbs that veth would pass whole (2 % loss of
+ * a 2 MB transfer would be 2 % of ~32 skbs). gso_test.sh tests the
+ * large skbs themselves, with impairment too.
+ */
 static inline int xt_netem(const char *ns, const char *dev, const char *args)
 {
-	return xt_run("/usr/sbin/ip netns exec %s /usr/sbin/tc qdisc replace dev %s root netem %s",
+	return xt_run("/usr/sbin/ip -n %s link set dev %s gso_max_segs 1", ns, dev) ||
+	       xt_run("/usr/sbin/ip netns exec %s /usr/sbin/tc qdisc replace dev %s root netem %s",
 		      ns, dev, args);
 }
 

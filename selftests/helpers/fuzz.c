@@ -588,6 +588,10 @@ static int model_opts_valid(const uint8_t *p, int len)
 			return 0;
 		if (kind == XTCP_OPT_SACK_PERM && olen != 2)
 			return 0;
+		/* The liveness probe and its echo: a 32-bit nonce. */
+		if ((kind == XTCP_OPT_PROBE || kind == XTCP_OPT_PROBE_ECHO) &&
+		    olen != 6)
+			return 0;
 		if (kind == XTCP_OPT_SACK &&
 		    ((olen - 2) % 8 || olen < 10 || olen > 34))
 			return 0;
