@@ -272,11 +272,13 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 			xtcp_enter_recovery(sk);
 			break;
 		}
-		if (xs->sacked_out || xs->dupacks) {
-			xs->ca_state = XTCP_CA_DISORDER;
-			break;
-		}
-		xs->ca_state = XTCP_CA_OPEN;
+		/* Disorder (SACKs or duplicate ACKs, no loss yet) is not a
+		 * reduction: cwnd grows on what the ACK released as in Open,
+		 * as Linux's tcp_cong_control() does outside CWR and
+		 * Recovery. On a path that reorders, Disorder is most of the
+		 * time, and a window frozen there would never grow. */
+		xs->ca_state = xs->sacked_out || xs->dupacks ?
+			       XTCP_CA_DISORDER : XTCP_CA_OPEN;
 		if (acked)
 			xs->cc->cong_avoid(sk, acked);
 		break;
