@@ -75,8 +75,17 @@ void xtcp_reset_conn_state(struct sock *sk)
 	xs->sacked_out = 0;
 	xs->lost_out = 0;
 	xs->retrans_out = 0;
+	xs->undo_armed = 0;
+	xs->undo_retrans = 0;
+	xs->rack_reo_steps = 1;
+	xs->rack_reo_persist = 0;
+	xs->rack_dsack_wait = 0;
+	xs->dsack_dups = 0;
+	xs->undos = 0;
+	xs->reord_seen = 0;
 	/* The receive side: SACK blocks, ACK bookkeeping. */
 	xs->num_sacks = 0;
+	xs->dsack = 0;
 	xs->ooo_last_seq = 0;
 	xs->segs_unacked = 0;
 	xs->rcv_mss = 0;

@@ -159,14 +159,22 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		xs->rcv_wup = xs->rcv_nxt;
 	} else {
 		window = xtcp_select_window(sk);
+		if (xs->sack_ok && xs->dsack) {
+			/* RFC 2883: the duplicate first, sent once. */
+			opts.sacks[0].start = xs->dsack_blk.start;
+			opts.sacks[0].end = xs->dsack_blk.end;
+			opts.num_sacks = 1;
+			xs->dsack = 0;
+		}
 		if (xs->sack_ok && !RB_EMPTY_ROOT(&xs->ooo_queue)) {
 			int i;
 
 			xtcp_build_sacks(sk);
-			opts.num_sacks = xs->num_sacks;
-			for (i = 0; i < xs->num_sacks; i++) {
-				opts.sacks[i].start = xs->sacks[i].start;
-				opts.sacks[i].end = xs->sacks[i].end;
+			for (i = 0; i < xs->num_sacks &&
+				    opts.num_sacks < ARRAY_SIZE(opts.sacks); i++) {
+				opts.sacks[opts.num_sacks].start = xs->sacks[i].start;
+				opts.sacks[opts.num_sacks].end = xs->sacks[i].end;
+				opts.num_sacks++;
 			}
 		}
 		if (xs->tx_probe_kind) {
@@ -460,6 +468,7 @@ void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 	xs->total_retrans++;
 	xs->bytes_retrans += skb->len;
 	XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
+	xtcp_undo_retransmitted(sk);
 }
 
 /* @skb, the segment at SEND.HEAD, left: it is in flight now. */
@@ -533,7 +542,7 @@ static u32 xtcp_gso_count(struct sock *sk, struct sk_buff *skb, u32 *len)
 
 	*len = skb->len;
 	if (!xtcp_can_gso(sk) || skb->len != mss ||
-	    xs->ca_state != XTCP_CA_OPEN ||
+	    xs->ca_state != XTCP_CA_OPEN || xs->dsack ||
 	    (xs->sack_ok && !RB_EMPTY_ROOT(&xs->ooo_queue)))
 		return 1;
 	room = xs->snd_cwnd > xtcp_in_flight(xs) ?
@@ -715,6 +724,7 @@ void xtcp_tail_loss_probe(struct sock *sk)
 		xs->total_retrans++;
 		xs->bytes_retrans += last->len;
 		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
+		xtcp_undo_retransmitted(sk);
 	}
 }
 
@@ -809,6 +819,7 @@ int xtcp_retransmit_head(struct sock *sk)
 		xs->total_retrans++;
 		xs->bytes_retrans += skb->len;
 		XTCP_INC_STATS(xtcp_sk_net(sk), RETRANSSEGS);
+		xtcp_undo_retransmitted(sk);
 	}
 	return err;
 }

@@ -82,7 +82,12 @@ struct xtcp_cc_ops;
 	X(LIVEPROBEECHOES,	"LiveProbeEchoes")			\
 	X(OUTGSOSKBS,		"OutGsoSkbs")				\
 	X(INGSOSKBS,		"InGsoSkbs")				\
-	X(GSOSEGMENTED,		"GsoSegmented")
+	X(GSOSEGMENTED,		"GsoSegmented")				\
+	X(DSACKOLDSENT,		"DSACKOldSent")				\
+	X(DSACKOFOSENT,		"DSACKOfoSent")				\
+	X(DSACKRECV,		"DSACKRecv")				\
+	X(DSACKUNDO,		"DSACKUndo")				\
+	X(LOSSUNDO,		"LossUndo")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };

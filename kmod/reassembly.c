@@ -6,7 +6,10 @@
  * SO_RCVBUF). When the hole is filled they move to the receive queue in
  * one go, and a single retransmission repairs the stream.
  *
- * The same tree is what our SACK blocks (RFC 2018) describe.
+ * The same tree is what our SACK blocks (RFC 2018) describe. A segment
+ * that brings only what we hold already is reported once as a D-SACK
+ * (RFC 2883), the first block of the next ACK: the sender learns from it
+ * that its retransmission was spurious (undo.c).
  */
 #include <linux/rbtree.h>
 #include "hash.h"
@@ -62,8 +65,11 @@ int xtcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 
 		if (!xtcp_after(end, xtcp_skb_end(prev)) &&
 		    (!(cb->flags & XTCP_F_FIN) ||
-		     (XTCP_SKB_CB(prev)->flags & XTCP_F_FIN)))
+		     (XTCP_SKB_CB(prev)->flags & XTCP_F_FIN))) {
+			xtcp_dsack_set(sk, seq, end, true);
 			return -EEXIST;
+		}
+		xtcp_dsack_set(sk, seq, min(end, xtcp_skb_end(prev)), true);
 		if (dup >= skb->len)
 			dup = skb->len;
 		if (!pskb_pull(skb, dup))
@@ -197,6 +203,36 @@ void xtcp_ofo_purge(struct sock *sk)
 		kfree_skb(skb);
 	}
 	xs->num_sacks = 0;
+}
+
+/*
+ * [@start, @end) arrived again: below RCV.NXT (@ofo false), or already in
+ * the out-of-order queue. Linux's tcp_dsack_set(): the next ACK reports
+ * it in its first block; a second duplicate before that ACK extends the
+ * block if it touches it, or replaces it (the latest is what the sender
+ * wants to hear about).
+ */
+void xtcp_dsack_set(struct sock *sk, u32 start, u32 end, bool ofo)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (!xs->sack_ok || !xtcp_after(end, start))
+		return;
+	if (xs->dsack && !xtcp_after(start, xs->dsack_blk.end) &&
+	    !xtcp_before(end, xs->dsack_blk.start)) {
+		if (xtcp_before(start, xs->dsack_blk.start))
+			xs->dsack_blk.start = start;
+		if (xtcp_after(end, xs->dsack_blk.end))
+			xs->dsack_blk.end = end;
+	} else {
+		xs->dsack_blk.start = start;
+		xs->dsack_blk.end = end;
+	}
+	xs->dsack = 1;
+	if (ofo)
+		XTCP_INC_STATS(xtcp_sk_net(sk), DSACKOFOSENT);
+	else
+		XTCP_INC_STATS(xtcp_sk_net(sk), DSACKOLDSENT);
 }
 
 /*

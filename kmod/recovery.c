@@ -88,15 +88,19 @@ u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 	if (!xs->sacked_out)
 		xs->fack_seq = xs->snd_una;
 	xs->prior_fack = xs->fack_seq;
+	xs->ack_dsack = 0;
 	if (!xs->sack_ok || xtcp_parse_options(ack_skb, &opts) ||
 	    !opts.num_sacks)
 		return 0;
+	/* A first block that reports a duplicate (undo.c) tags nothing. */
+	if (xtcp_dsack_rcv(sk, &opts, XTCP_SKB_CB(ack_skb)->ack_seq))
+		xs->ack_dsack = 1;
 
-	for (i = 0; i < opts.num_sacks; i++) {
+	for (i = xs->ack_dsack; i < opts.num_sacks; i++) {
 		u32 start = opts.sacks[i].start, end = opts.sacks[i].end;
 		struct sk_buff *skb;
 
-		/* Ignore D-SACKs and blocks outside what we sent. */
+		/* Ignore blocks outside what we sent (a D-SACK among them). */
 		if (!xtcp_after(end, start) ||
 		    xtcp_before(start, xs->snd_una) ||
 		    xtcp_after(end, xs->snd_nxt))
@@ -163,7 +167,7 @@ void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 static void xtcp_rack_mark_lost(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
-	u64 reo_wnd = max_t(u32, (xs->srtt_us >> 3) / 4, 2000);
+	u64 reo_wnd = xtcp_rack_reo_wnd(xs);
 	struct sk_buff *skb;
 
 	if (!xs->rack_us)
@@ -233,6 +237,7 @@ static void xtcp_enter_recovery(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	XTCP_INC_STATS(xtcp_sk_net(sk), FASTRETRANS);
+	xtcp_undo_init(sk);
 	xs->high_seq = xs->snd_nxt;
 	xs->snd_ssthresh = xs->cc->ssthresh(sk);
 	xs->snd_cwnd = xs->snd_ssthresh;
@@ -259,6 +264,10 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 		xs->dupacks = 0;
 	else if (dupack)
 		xs->dupacks++;
+	/* A reduction whose retransmissions all arrived twice is undone
+	 * first, so that the end of Recovery below keeps the window. */
+	if (xs->ack_dsack)
+		xtcp_try_undo(sk);
 
 	switch (xs->ca_state) {
 	case XTCP_CA_OPEN:
@@ -285,7 +294,11 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 	case XTCP_CA_RECOVERY:
 		if (!xtcp_before(xs->snd_una, xs->high_seq)) {
 			xs->ca_state = XTCP_CA_OPEN;
-			xs->snd_cwnd = max(xs->snd_ssthresh, 2U);
+			/* Undone (undo.c): the window stays as restored. */
+			if (xs->undo_armed) {
+				xs->snd_cwnd = max(xs->snd_ssthresh, 2U);
+				xtcp_rack_recovery_ended(xs);
+			}
 			xs->dupacks = 0;
 			break;
 		}
@@ -318,6 +331,11 @@ void xtcp_enter_loss(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct sk_buff *skb;
 
+	/* A new episode (not an RTO inside a recovery, whose undo
+	 * bookkeeping goes on) remembers what an undo restores. */
+	if (xs->ca_state <= XTCP_CA_DISORDER ||
+	    !xtcp_after(xs->high_seq, xs->snd_una))
+		xtcp_undo_init(sk);
 	if (xs->ca_state != XTCP_CA_LOSS || xs->snd_una == xs->high_seq)
 		xs->snd_ssthresh = xs->cc->ssthresh(sk);
 	/* An RTO while enough was SACKed for a fast retransmit at DupThresh

@@ -285,6 +285,11 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	    time_after(now, READ_ONCE(xs->probe_deadline)))
 		info->xtcpi_probe_result = XTCP_PROBE_RESULT_TIMEDOUT;
 	info->xtcpi_probe_rtt_us = READ_ONCE(xs->probe_rtt_us);
+	/* Version 4: D-SACK and undo (undo.c). */
+	info->xtcpi_dsack_dups = READ_ONCE(xs->dsack_dups);
+	info->xtcpi_reord_seen = READ_ONCE(xs->reord_seen);
+	info->xtcpi_undos = READ_ONCE(xs->undos);
+	info->xtcpi_rack_reo_wnd_us = xtcp_rack_reo_wnd(xs);
 }
 
 /* struct tcp_info: the fields that mean the same thing. */
@@ -322,7 +327,8 @@ static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	/* Linux's counts retransmissions too (RFC 4898 HCDataOctetsOut). */
 	ti->tcpi_bytes_sent = xi.xtcpi_bytes_sent + xtcp_sk(sk)->bytes_retrans;
 	ti->tcpi_bytes_retrans = xtcp_sk(sk)->bytes_retrans;
-	ti->tcpi_reord_seen = xtcp_sk(sk)->reord_seen;
+	ti->tcpi_reord_seen = xi.xtcpi_reord_seen;
+	ti->tcpi_dsack_dups = xi.xtcpi_dsack_dups;
 	ti->tcpi_last_data_sent = xi.xtcpi_last_data_sent_ms;
 	ti->tcpi_last_data_recv = xi.xtcpi_last_data_recv_ms;
 	ti->tcpi_snd_wnd = xi.xtcpi_snd_wnd;

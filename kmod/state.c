@@ -311,6 +311,8 @@ static int xtcp_trim(struct sock *sk, struct sk_buff *skb)
 	if (xtcp_before(cb->seq, xs->rcv_nxt)) {
 		u32 dup = xs->rcv_nxt - cb->seq;
 
+		xtcp_dsack_set(sk, cb->seq, cb->seq + min_t(u32, dup, skb->len),
+			       false);
 		if (dup >= skb->len) {
 			/* Nothing new but maybe the FIN: keep only that. */
 			cb->seq += skb->len;
@@ -371,10 +373,17 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		XTCP_INC_STATS(xn, OUTOFWINDOW);
 		/* RFC 5961 4.2: a SYN draws a challenge ACK wherever its
 		 * sequence number lies; an RST outside the window nothing. */
-		if (cb->flags & XTCP_F_SYN)
+		if (cb->flags & XTCP_F_SYN) {
 			xtcp_send_challenge_ack(sk);
-		else if (!(cb->flags & XTCP_F_RST))
+		} else if (!(cb->flags & XTCP_F_RST)) {
+			/* Data we had entirely: a D-SACK says so (as
+			 * tcp_send_dupack()). */
+			if (skb->len && xtcp_before(cb->seq, xs->rcv_nxt))
+				xtcp_dsack_set(sk, cb->seq,
+					       xtcp_before(cb->seq + skb->len, xs->rcv_nxt) ?
+					       cb->seq + skb->len : xs->rcv_nxt, false);
 			xtcp_send_dupack(sk);
+		}
 		goto discard;
 	}
 

@@ -180,12 +180,29 @@ struct xtcp_sock {
 	u32			fack_seq;	/* end of the highest SACKed segment */
 	u32			prior_fack;	/* fack_seq before the ACK in hand */
 	u64			rack_us;	/* send time of the newest delivered segment, 0: none */
+	/* D-SACK (RFC 2883) on the sender (undo.c): undoing a reduction whose
+	 * retransmissions all proved spurious, and RACK's reordering window. */
+	u32			undo_marker;	/* SND.UNA when the reduction began */
+	u32			undo_retrans;	/* its retransmissions not yet D-SACKed */
+	u32			prior_cwnd;	/* cwnd and ssthresh before it */
+	u32			prior_ssthresh;
+	u32			rack_dsack_seq;	/* SND.NXT when reo_wnd last grew */
+	u32			dsack_dups;	/* segments D-SACKed (tcpi_dsack_dups) */
+	u32			undos;		/* reductions undone */
+	u8			undo_armed:1,	/* undo_marker is valid */
+				undo_sent:1,	/* the reduction retransmitted something */
+				ack_dsack:1,	/* the ACK in hand carries a D-SACK */
+				rack_dsack_wait:1; /* reo_wnd grew less than an RTT ago */
+	u8			rack_reo_steps;	/* reo_wnd in quarters of the RTT, 1..4 */
+	u8			rack_reo_persist; /* recoveries before steps return to 1 */
 	/* Receive side: out-of-order queue and the SACK blocks to send. */
 	struct rb_root		ooo_queue;
 	u32			ooo_last_seq;	/* most recent out-of-order arrival */
 	u32			ooo_segs;	/* skbs in ooo_queue: read without the lock */
 	u8			num_sacks;
+	u8			dsack;		/* dsack_blk goes first in the next ACK */
 	struct xtcp_sack_block	sacks[XTCP_MAX_SACKS];
+	struct xtcp_sack_block	dsack_blk;	/* a duplicate received (RFC 2883) */
 	struct timer_list	delack_timer;
 	int			keepidle;	/* seconds, 0: 7200 (as TCP) */
 	int			keepintvl;
@@ -428,6 +445,17 @@ void xtcp_cc_slow_start(struct xtcp_sock *xs, u32 acked);
 /* reno.c, cubic.c */
 extern const struct xtcp_cc_ops xtcp_reno;
 extern const struct xtcp_cc_ops xtcp_cubic;
+
+/* undo.c */
+void xtcp_undo_init(struct sock *sk);
+void xtcp_undo_retransmitted(struct sock *sk);
+u64 xtcp_rack_reo_wnd(const struct xtcp_sock *xs);
+void xtcp_rack_recovery_ended(struct xtcp_sock *xs);
+bool xtcp_dsack_rcv(struct sock *sk, const struct xtcp_opts *o, u32 ack);
+void xtcp_try_undo(struct sock *sk);
+
+/* reassembly.c: D-SACK blocks to send */
+void xtcp_dsack_set(struct sock *sk, u32 start, u32 end, bool ofo);
 
 /* recovery.c */
 u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb);

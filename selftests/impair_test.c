@@ -76,6 +76,16 @@ TEST_F_TIMEOUT(net, duplicate_5_percent, 180)
 	in = xt_counter(self->a, "InSegs") + xt_counter(self->b, "InSegs");
 	TH_LOG("%ld segments sent, %ld received: %ld duplicates", out, in, in - out);
 	EXPECT_LT(out + out / 100, in);
+	/* Each duplicated data segment is reported once (a D-SACK, RFC
+	 * 2883, below RCV.NXT) and heard; there was no reduction to undo. */
+	TH_LOG("DSACKOldSent %ld + %ld, DSACKRecv %ld + %ld",
+	       xt_counter(self->a, "DSACKOldSent"), xt_counter(self->b, "DSACKOldSent"),
+	       xt_counter(self->a, "DSACKRecv"), xt_counter(self->b, "DSACKRecv"));
+	EXPECT_LT(0, xt_counter(self->a, "DSACKOldSent"));
+	EXPECT_LT(0, xt_counter(self->b, "DSACKOldSent"));
+	EXPECT_LT(0, xt_counter(self->a, "DSACKRecv"));
+	EXPECT_LT(0, xt_counter(self->b, "DSACKRecv"));
+	EXPECT_EQ(0, xt_counter(self->a, "DSACKUndo") + xt_counter(self->b, "DSACKUndo"));
 }
 
 TEST_F_TIMEOUT(net, corrupt_1_percent, 180)

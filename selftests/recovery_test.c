@@ -223,6 +223,41 @@ TEST_F_TIMEOUT(rc, reordering_is_measured, 180)
 }
 
 /*
+ * The same reordering through D-SACK (RFC 2883): the fast retransmits it
+ * provokes resend segments that arrive after all, so the receiver
+ * reports each retransmission a duplicate, the sender hears it
+ * (DSACKRecv, tcpi_dsack_dups) and undoes the reductions whose
+ * retransmissions all proved spurious (DSACKUndo, or LossUndo after a
+ * spurious RTO; xtcpi_undos). Without the undo each of them would have
+ * cut cwnd for nothing.
+ */
+TEST_F_TIMEOUT(rc, dsack_undoes_spurious_retransmits, 180)
+{
+	uint64_t n = (xt_debug_kernel() ? 2ULL : 4ULL) << 20;
+	long undo, sent;
+	struct rc_flow f;
+
+	ASSERT_EQ(0, xt_netem(self->b, "vb", "delay 10ms reorder 25% 50%"));
+	rc_transfer(_metadata, self->a, self->b, n, 1, NULL, &f);
+	undo = xt_counter(self->b, "DSACKUndo") + xt_counter(self->b, "LossUndo");
+	sent = xt_counter(self->a, "DSACKOldSent") + xt_counter(self->a, "DSACKOfoSent");
+	TH_LOG("%u retransmitted; receiver D-SACKs %ld; sender DSACKRecv %ld, "
+	       "dsack_dups %u, FastRetrans %ld, Timeouts %ld, undone %ld (%u), reo_wnd %u us",
+	       f.xi.xtcpi_total_retrans, sent, xt_counter(self->b, "DSACKRecv"),
+	       f.ti.tcpi_dsack_dups, xt_counter(self->b, "FastRetrans"),
+	       xt_counter(self->b, "Timeouts"), undo, f.xi.xtcpi_undos,
+	       f.xi.xtcpi_rack_reo_wnd_us);
+	ASSERT_LT(0, f.xi.xtcpi_total_retrans) TH_LOG("the reordering provoked no retransmission");
+	EXPECT_LT(0, sent);
+	EXPECT_LT(0, xt_counter(self->b, "DSACKRecv"));
+	EXPECT_LT(0, f.ti.tcpi_dsack_dups);
+	EXPECT_EQ(f.xi.xtcpi_dsack_dups, f.ti.tcpi_dsack_dups);
+	EXPECT_LT(0, undo);
+	EXPECT_EQ(undo, f.xi.xtcpi_undos);
+	EXPECT_LE(2000, f.xi.xtcpi_rack_reo_wnd_us);
+}
+
+/*
  * tcpi_bytes_sent counts retransmitted bytes too (as Linux's, RFC 4898
  * tcpEStatsPerfHCDataOctetsOut), and tcpi_bytes_retrans those alone;
  * xtcpi_bytes_sent keeps counting each byte once.

@@ -1276,7 +1276,9 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"ca_state\":%u,\"backoff\":%u,\"sack_ok\":%s,\"packets_out\":%u,"
 		       "\"sacked_out\":%u,\"lost_out\":%u,\"retrans_out\":%u,"
 		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\","
-		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u}",
+		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u,"
+		       "\"reord_seen\":%u,\"dsack_dups\":%u,\"undos\":%u,"
+		       "\"reo_wnd_us\":%u}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1290,7 +1292,9 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_sack_ok ? "true" : "false", x->xtcpi_packets_out,
 		       x->xtcpi_sacked_out, x->xtcpi_lost_out, x->xtcpi_retrans_out,
 		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong,
-		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us);
+		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us,
+		       x->xtcpi_reord_seen, x->xtcpi_dsack_dups, x->xtcpi_undos,
+		       x->xtcpi_rack_reo_wnd_us);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1513,6 +1517,13 @@ static void print_text_extras(const struct entry *e)
 				printf(" reordering:%u", x->xtcpi_reordering);
 			if (x->xtcpi_rcv_ooo_segs)
 				printf(" ooo:%u", x->xtcpi_rcv_ooo_segs);
+			/* As ss -i; D-SACK's (an older module: 0, none). */
+			if (x->xtcpi_reord_seen)
+				printf(" reord_seen:%u", x->xtcpi_reord_seen);
+			if (x->xtcpi_dsack_dups)
+				printf(" dsack_dups:%u", x->xtcpi_dsack_dups);
+			if (x->xtcpi_undos)
+				printf(" undos:%u", x->xtcpi_undos);
 			/* The last XTCP_PROBE (an older module: 0, none). */
 			if (x->xtcpi_probe_result)
 				printf(" probe:%s", probe_result_name(x->xtcpi_probe_result));

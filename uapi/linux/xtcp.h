@@ -152,7 +152,7 @@ struct xtcp_verdict {
 	__u32	xv_pad;		/* 0 */
 };
 
-#define XTCP_INFO_VERSION	3
+#define XTCP_INFO_VERSION	4
 
 /* xtcpi_probe_result: the last XTCP_PROBE of the socket. */
 #define XTCP_PROBE_RESULT_NONE		0	/* never probed */
@@ -205,6 +205,11 @@ struct xtcp_info {
 	__u32	xtcpi_probe_rtt_us;	/* of the last answered probe, from its first send */
 	__u8	xtcpi_probe_result;	/* XTCP_PROBE_RESULT_* of the last probe */
 	__u8	xtcpi_pad2[3];
+	/* Version 4: what D-SACK (RFC 2883) taught the sender. */
+	__u32	xtcpi_dsack_dups;	/* segments the peer reported received twice */
+	__u32	xtcpi_reord_seen;	/* reordering events (tcpi_reord_seen) */
+	__u32	xtcpi_undos;		/* reductions undone: all their retransmissions were spurious */
+	__u32	xtcpi_rack_reo_wnd_us;	/* RACK's reordering window now */
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */
