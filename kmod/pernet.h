@@ -87,7 +87,8 @@ struct xtcp_cc_ops;
 	X(DSACKOFOSENT,		"DSACKOfoSent")				\
 	X(DSACKRECV,		"DSACKRecv")				\
 	X(DSACKUNDO,		"DSACKUndo")				\
-	X(LOSSUNDO,		"LossUndo")
+	X(LOSSUNDO,		"LossUndo")				\
+	X(RCVCOLLAPSED,		"RcvCollapsed")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };

@@ -126,3 +126,105 @@ u32 xtcp_rcvbuf_max(const struct sock *sk)
 		max = max_t(u32, max, READ_ONCE(xn->sysctl.rmem_max));
 	return max;
 }
+
+/*
+ * Compact receive memory, as Linux's tcp_collapse(). The window is half
+ * the free buffer and in-order data may use twice SO_RCVBUF
+ * (xtcp_data_queue()), so what the window admitted fits while truesize is
+ * at most four times the payload: true of full-sized segments, not of
+ * small ones (a 100-byte segment costs about 1 KiB). When in-order data
+ * reaches the limit, the receive queue's small skbs that cost more than
+ * twice what they carry are copied into linear skbs of a page each, and
+ * the arriving segment joins the last one by copy if it fits there.
+ */
+#define XTCP_COLLAPSE_ROOM	SKB_WITH_OVERHEAD(PAGE_SIZE - MAX_HEADER)
+
+static bool xtcp_collapsible(const struct sk_buff *skb)
+{
+	return skb->len && skb->len <= XTCP_COLLAPSE_ROOM / 2 &&
+	       skb->truesize > 2 * skb->len;
+}
+
+/* A compact skb's bookkeeping: XTCP_SKB_CB seq and flags, owner. */
+static struct sk_buff *xtcp_collapse_skb(struct sock *sk, u32 seq)
+{
+	struct sk_buff *n = alloc_skb(XTCP_COLLAPSE_ROOM, GFP_ATOMIC | __GFP_NOWARN);
+
+	if (!n)
+		return NULL;
+	memset(XTCP_SKB_CB(n), 0, sizeof(struct xtcp_skb_cb));
+	XTCP_SKB_CB(n)->seq = seq;
+	skb_set_owner_r(n, sk);
+	return n;
+}
+
+void xtcp_rcvq_collapse(struct sock *sk)
+{
+	struct sk_buff *skb, *n = NULL;
+	struct sk_buff_head q;
+	u32 copied = 0;
+
+	__skb_queue_head_init(&q);
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (!xtcp_collapsible(skb)) {
+			n = NULL;
+			__skb_queue_tail(&q, skb);
+			continue;
+		}
+		if (!n || skb_tailroom(n) < skb->len) {
+			n = xtcp_collapse_skb(sk, cb->seq);
+			if (!n) {
+				__skb_queue_tail(&q, skb);
+				continue;
+			}
+			__skb_queue_tail(&q, n);
+		}
+		/* Cannot fail: 0 .. len lies inside @skb. */
+		if (skb_copy_bits(skb, 0, skb_put(n, skb->len), skb->len))
+			skb_trim(n, n->len - skb->len);
+		copied += skb->len;
+		XTCP_SKB_CB(n)->flags |= cb->flags & XTCP_F_FIN;
+		if (cb->flags & XTCP_F_FIN)
+			n = NULL;	/* nothing follows a FIN */
+		kfree_skb(skb);		/* its truesize leaves rmem */
+	}
+	skb_queue_splice(&q, &sk->sk_receive_queue);
+	if (copied)
+		XTCP_INC_STATS(xtcp_sk_net(sk), RCVCOLLAPSED);
+}
+
+/*
+ * @skb, in order right after the receive queue's tail, small, and over the
+ * limit as it is: its data joins the queue by copy, into the tail if that
+ * is a compact skb with room (xtcp_rcvq_collapse()), else into a new
+ * compact skb if one fits under @limit. True when @skb's data is queued:
+ * the caller frees @skb.
+ */
+bool xtcp_rcvq_copy_in(struct sock *sk, struct sk_buff *skb, unsigned int limit)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (!xtcp_collapsible(skb))
+		return false;
+	if (!tail || skb_cloned(tail) || skb_is_nonlinear(tail) ||
+	    (XTCP_SKB_CB(tail)->flags & XTCP_F_FIN) ||
+	    XTCP_SKB_CB(tail)->seq + tail->len != cb->seq ||
+	    skb_tailroom(tail) < skb->len) {
+		if (atomic_read(&sk->sk_rmem_alloc) +
+		    SKB_TRUESIZE(XTCP_COLLAPSE_ROOM) > limit)
+			return false;
+		tail = xtcp_collapse_skb(sk, cb->seq);
+		if (!tail)
+			return false;
+		__skb_queue_tail(&sk->sk_receive_queue, tail);
+	}
+	if (skb_copy_bits(skb, 0, skb_put(tail, skb->len), skb->len)) {
+		skb_trim(tail, tail->len - skb->len);	/* cannot happen */
+		return false;
+	}
+	XTCP_SKB_CB(tail)->flags |= cb->flags & XTCP_F_FIN;
+	return true;
+}

@@ -169,22 +169,36 @@ int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
 		 * In-order data inside the window we advertised is a promise
 		 * kept: the window is half the free buffer, and the other
 		 * half covers skb overhead, so the hard limit is twice
-		 * SO_RCVBUF. Out-of-order data gives way first.
+		 * SO_RCVBUF. Out-of-order data gives way first; then small
+		 * skbs, whose overhead is more than that half allows, are
+		 * compacted (rcvbuf.c).
 		 */
-		int limit = 2 * READ_ONCE(sk->sk_rcvbuf);
+		unsigned int limit = 2 * READ_ONCE(sk->sk_rcvbuf);
+		u32 len = skb->len;
+		bool copied = false;
 
 		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit)
 			xtcp_ofo_prune(sk, skb->truesize, limit);
 		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit) {
-			XTCP_INC_STATS(xtcp_sk_net(sk), RCVQDROP);
-			return -ENOBUFS;
+			xtcp_rcvq_collapse(sk);
+			if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit) {
+				copied = xtcp_rcvq_copy_in(sk, skb, limit);
+				if (!copied) {
+					XTCP_INC_STATS(xtcp_sk_net(sk), RCVQDROP);
+					return -ENOBUFS;
+				}
+			}
 		}
-		skb_set_owner_r(skb, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
-		xs->rcv_nxt = cb->seq + skb->len;
-		xs->bytes_received += skb->len;
-		xtcp_rcv_rtt_measure(sk);
 		*fin = cb->flags & XTCP_F_FIN;
+		xs->rcv_nxt = cb->seq + len;
+		xs->bytes_received += len;
+		if (copied) {
+			kfree_skb(skb);
+		} else {
+			skb_set_owner_r(skb, sk);
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
+		}
+		xtcp_rcv_rtt_measure(sk);
 	} else {
 		*fin = true;		/* a bare FIN, in order */
 		kfree_skb(skb);

@@ -421,6 +421,8 @@ unsigned int xtcp_gso_size(unsigned int mss, unsigned int thlen);
 /* rcvbuf.c */
 void xtcp_rcv_rtt_measure(struct sock *sk);
 void xtcp_rcv_space_adjust(struct sock *sk);
+void xtcp_rcvq_collapse(struct sock *sk);
+bool xtcp_rcvq_copy_in(struct sock *sk, struct sk_buff *skb, unsigned int limit);
 void xtcp_sndbuf_expand(struct sock *sk);
 u32 xtcp_rcvbuf_max(const struct sock *sk);
 
