@@ -193,8 +193,15 @@ times+=("panic_on_warn proof boot: $(since "$t") s")
 #                          RST/SYN/ACK segments in every state)
 #   stress_lifetime_test   socket lifetimes (stress_race_test, lifecycle)
 #   rcvbuf_test            autotuning (every stream_test/gso_test transfer)
+#   synflood_test          SYN floods and cookies (lifecycle_test's full
+#                          backlog; soak floods 10^4 SYNs under KASAN)
+#   netns_test.sh          namespaces (every program's fixture makes and
+#                          destroys its own)
+#   badinput_sysctl.sh     the sysctl range table (badinput_test's errno
+#                          table runs the socket API under KASAN)
 SOAK_ONLY="apps_xtcpize.sh loss256_test scale_test xtcpstat_scale_test.sh cc_test recovery_test
-	xtcpstat_test.sh blind_test stress_lifetime_test rcvbuf_test"
+	xtcpstat_test.sh blind_test stress_lifetime_test rcvbuf_test synflood_test netns_test.sh
+	badinput_sysctl.sh"
 SOAK_ONLY=$(echo $SOAK_ONLY)
 # And what this kernel cannot run: it is built from tinyconfig without
 # ftrace, so xtcp's tracepoints compile to nothing in its module
