@@ -188,7 +188,7 @@ void xtcp_rcvq_collapse(struct sock *sk)
 		XTCP_SKB_CB(n)->flags |= cb->flags & XTCP_F_FIN;
 		if (cb->flags & XTCP_F_FIN)
 			n = NULL;	/* nothing follows a FIN */
-		kfree_skb(skb);		/* its truesize leaves rmem */
+		consume_skb(skb);	/* copied, not dropped; its truesize leaves rmem */
 	}
 	skb_queue_splice(&q, &sk->sk_receive_queue);
 	if (copied)

@@ -193,7 +193,7 @@ int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
 		xs->rcv_nxt = cb->seq + len;
 		xs->bytes_received += len;
 		if (copied) {
-			kfree_skb(skb);
+			consume_skb(skb);	/* its data is queued: not a drop */
 		} else {
 			skb_set_owner_r(skb, sk);
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
