@@ -94,28 +94,6 @@ static inline void xt_ns_names(char *a, char *b, size_t n)
 	snprintf(b, n, "xb%d", getpid());
 }
 
-/*
- * Three ip processes in batch mode (-b), not one per command: a harness
- * case builds and removes a pair, and on TCG every exec costs.
- */
-static inline int xt_ns_pair_create(const char *a, const char *b)
-{
-	return xt_run("set -e; IP=/usr/sbin/ip; "
-		      "printf 'netns add %s\\nnetns add %s\\n"
-		      "link add va netns %s type veth peer name vb netns %s\\n' | $IP -b -; "
-		      "printf 'addr add " IP_A "/24 dev va\\nlink set va up\\nlink set lo up\\n' | "
-		      "$IP -n %s -b -; "
-		      "printf 'addr add " IP_B "/24 dev vb\\nlink set vb up\\nlink set lo up\\n' | "
-		      "$IP -n %s -b -",
-		      a, b, a, b, a, b);
-}
-
-static inline void xt_ns_pair_destroy(const char *a, const char *b)
-{
-	xt_run("printf 'netns del %s\\nnetns del %s\\n' | /usr/sbin/ip -force -b - 2>/dev/null",
-	       a, b);
-}
-
 /* The module's reference count (sockets, SYN-queue and TIME-WAIT entries). */
 static inline int xt_module_refs(void)
 {
@@ -173,6 +151,36 @@ static inline int xt_socket_in(const char *ns, int domain, int type, int proto)
 	xt_leave();
 	errno = saved;
 	return fd;
+}
+
+#include "xt_netns.h"
+
+/*
+ * Host A (ns a, va, 10.0.0.1/24) and host B (ns b, vb, 10.0.0.2/24) joined
+ * by a veth pair, loopback up in both: in-process (xt_netns.h), as each
+ * harness case builds one and an exec is dear under TCG.
+ */
+static inline int xt_ns_pair_create(const char *a, const char *b)
+{
+	if (xt_netns_add(a))
+		return -1;
+	if (xt_netns_add(b) || xt_veth_add("va", a, "vb", b) ||
+	    xt_host_setup(a, "va", IP_A) || xt_host_setup(b, "vb", IP_B)) {
+		int saved = errno;
+
+		perror("xt_ns_pair_create");
+		xt_netns_del(a);
+		xt_netns_del(b);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static inline void xt_ns_pair_destroy(const char *a, const char *b)
+{
+	xt_netns_del(a);
+	xt_netns_del(b);
 }
 
 static inline int xt_xsock(const char *ns)
@@ -399,9 +407,15 @@ static inline int xt_sysctl(const char *ns, const char *name, const char *val)
  */
 static inline int xt_netem(const char *ns, const char *dev, const char *args)
 {
-	return xt_run("/usr/sbin/ip -n %s link set dev %s gso_max_segs 1", ns, dev) ||
-	       xt_run("/usr/sbin/ip netns exec %s /usr/sbin/tc qdisc replace dev %s root netem %s",
-		      ns, dev, args);
+	int rc;
+
+	xt_remember_home();
+	if (xt_enter(ns))
+		return -1;
+	rc = xt_link_gso_max_segs(dev, 1);
+	xt_leave();
+	return rc || xt_run("/usr/sbin/tc -n %s qdisc replace dev %s root netem %s",
+			    ns, dev, args);
 }
 
 /* Wait until fd is readable (or hung up) for at most ms. */
