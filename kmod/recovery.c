@@ -336,6 +336,7 @@ void xtcp_enter_loss(struct sock *sk)
 	if (xs->ca_state <= XTCP_CA_DISORDER ||
 	    !xtcp_after(xs->high_seq, xs->snd_una))
 		xtcp_undo_init(sk);
+	xs->undo_rto = 1;
 	if (xs->ca_state != XTCP_CA_LOSS || xs->snd_una == xs->high_seq)
 		xs->snd_ssthresh = xs->cc->ssthresh(sk);
 	/* An RTO while enough was SACKed for a fast retransmit at DupThresh

@@ -305,7 +305,12 @@ static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_rcv_wscale = xi.xtcpi_rcv_wscale;
 	ti->tcpi_options = (xtcp_sk(sk)->wscale_ok ? TCPI_OPT_WSCALE : 0) |
 			   (xi.xtcpi_sack_ok ? TCPI_OPT_SACK : 0);
-	ti->tcpi_ca_state = xi.xtcpi_ca_state;
+	/* Linux numbers its states with CWR (2) among them, which XTCP has
+	 * not: Recovery is TCP_CA_Recovery and Loss TCP_CA_Loss to a TCP
+	 * program. */
+	ti->tcpi_ca_state = xi.xtcpi_ca_state == XTCP_CA_LOSS ? TCP_CA_Loss :
+			    xi.xtcpi_ca_state == XTCP_CA_RECOVERY ? TCP_CA_Recovery :
+			    xi.xtcpi_ca_state;
 	ti->tcpi_backoff = xi.xtcpi_backoff;
 	ti->tcpi_sacked = xi.xtcpi_sacked_out;
 	ti->tcpi_lost = xi.xtcpi_lost_out;

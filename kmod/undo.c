@@ -36,6 +36,7 @@ void xtcp_undo_init(struct sock *sk)
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
 	xs->undo_armed = 1;
+	xs->undo_rto = 0;
 	xs->undo_sent = 0;
 	xs->undo_marker = xs->snd_una;
 	xs->undo_retrans = 0;
@@ -146,12 +147,15 @@ void xtcp_try_undo(struct sock *sk)
 	xs->snd_cwnd_cnt = 0;
 	xs->undo_armed = 0;
 	xs->undos++;
-	if (xs->ca_state == XTCP_CA_LOSS) {
+	/* Counted by what was cut, not by the state now: an RTO's D-SACKs
+	 * often come back after Loss has ended. */
+	if (xs->undo_rto)
 		XTCP_INC_STATS(xtcp_sk_net(sk), LOSSUNDO);
+	else
+		XTCP_INC_STATS(xtcp_sk_net(sk), DSACKUNDO);
+	if (xs->ca_state == XTCP_CA_LOSS) {
 		xtcp_unmark_lost(sk);
 		xs->ca_state = xs->sacked_out ? XTCP_CA_DISORDER : XTCP_CA_OPEN;
 		xs->dupacks = 0;
-	} else {
-		XTCP_INC_STATS(xtcp_sk_net(sk), DSACKUNDO);
 	}
 }

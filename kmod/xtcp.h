@@ -192,7 +192,8 @@ struct xtcp_sock {
 	u8			undo_armed:1,	/* undo_marker is valid */
 				undo_sent:1,	/* the reduction retransmitted something */
 				ack_dsack:1,	/* the ACK in hand carries a D-SACK */
-				rack_dsack_wait:1; /* reo_wnd grew less than an RTT ago */
+				rack_dsack_wait:1, /* reo_wnd grew less than an RTT ago */
+				undo_rto:1;	/* the reduction to undo includes an RTO's */
 	u8			rack_reo_steps;	/* reo_wnd in quarters of the RTT, 1..4 */
 	u8			rack_reo_persist; /* recoveries before steps return to 1 */
 	/* Receive side: out-of-order queue and the SACK blocks to send. */

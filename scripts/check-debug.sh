@@ -201,7 +201,7 @@ times+=("panic_on_warn proof boot: $(since "$t") s")
 #                          table runs the socket API under KASAN)
 SOAK_ONLY="apps_xtcpize.sh loss256_test scale_test xtcpstat_scale_test.sh cc_test recovery_test
 	xtcpstat_test.sh blind_test stress_lifetime_test rcvbuf_test synflood_test netns_test.sh
-	badinput_sysctl.sh"
+	badinput_sysctl.sh module_timewait.sh"
 SOAK_ONLY=$(echo $SOAK_ONLY)
 # And what this kernel cannot run: it is built from tinyconfig without
 # ftrace, so xtcp's tracepoints compile to nothing in its module

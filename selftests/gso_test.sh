@@ -20,7 +20,7 @@ on_exit "rm -rf $W"
 # 8 MB a transfer; 2 on the debug kernel, where KASAN makes every byte
 # slow: the per-MB counts and the cut paths are the same at 2.
 MB=8
-[ "${XTCP_DEBUG_KERNEL:-0}" = 1 ] && MB=2
+[ "${XTCP_DEBUG_KERNEL:-0}" = 1 ] && MB=1
 head -c $((MB << 20)) /dev/urandom >"$W/data"
 want=$(sha256sum <"$W/data" | cut -d' ' -f1)
 

@@ -77,7 +77,8 @@ TEST_F_TIMEOUT(net, duplicate_5_percent, 180)
 	TH_LOG("%ld segments sent, %ld received: %ld duplicates", out, in, in - out);
 	EXPECT_LT(out + out / 100, in);
 	/* Each duplicated data segment is reported once (a D-SACK, RFC
-	 * 2883, below RCV.NXT) and heard; there was no reduction to undo. */
+	 * 2883, below RCV.NXT) and heard; there was no fast recovery to undo
+	 * (an RTO of a stall is undone as LossUndo). */
 	TH_LOG("DSACKOldSent %ld + %ld, DSACKRecv %ld + %ld",
 	       xt_counter(self->a, "DSACKOldSent"), xt_counter(self->b, "DSACKOldSent"),
 	       xt_counter(self->a, "DSACKRecv"), xt_counter(self->b, "DSACKRecv"));

@@ -315,7 +315,9 @@ static inline long xt_counter(const char *ns, const char *name)
 	xt_remember_home();
 	if (xt_enter(ns))
 		return -1;
-	f = fopen("/proc/net/xtcp/snmp", "r");
+	/* thread-self: /proc/net is the thread group leader's namespace,
+	 * not this thread's (a helper thread reads counters too). */
+	f = fopen("/proc/thread-self/net/xtcp/snmp", "r");
 	xt_leave();
 	if (!f)
 		return -1;
