@@ -57,6 +57,9 @@ fuzz_args=(-j "$jobs")
 
 W=$(mktemp -d)
 on_exit "rm -rf $W"
+# What holds the module before this test: normally 0, but a socket an
+# earlier program left (an orphan still retransmitting, run-tests.sh names
+# it) may die while this test runs, so "back" means at most this many.
 refcnt0=$(cat /sys/module/xtcp/refcnt)
 netns_setup
 
@@ -212,11 +215,11 @@ $IP netns del $XB
 refcnt= end=$((SECONDS + deadline))
 while [ $SECONDS -lt $end ]; do
 	refcnt=$(cat /sys/module/xtcp/refcnt)
-	[ "$refcnt" = "$refcnt0" ] && break
+	[ "$refcnt" -le "$refcnt0" ] && break
 	sleep 0.5
 done
 diag "reference count $refcnt after $(($(date +%s) - t0)) s"
-check_eq "module reference count back to $refcnt0 once the namespaces are gone" "$refcnt0" "$refcnt"
+check "module reference count back to $refcnt0 or less once the namespaces are gone (now $refcnt)" [ "$refcnt" -le "$refcnt0" ]
 
 # Teardown while busy: the fuzzer in a fresh namespace with one long round
 # (its endpoints, requests, children and orphans pile up), killed with
@@ -259,12 +262,12 @@ $IP netns del $XF
 refcnt= end=$((SECONDS + deadline))
 while [ $SECONDS -lt $end ]; do
 	refcnt=$(cat /sys/module/xtcp/refcnt)
-	[ "$refcnt" = "$refcnt0" ] && break
+	[ "$refcnt" -le "$refcnt0" ] && break
 	sleep 0.5
 done
 diag "teardown while busy: $(($(date +%s) - t1)) s"
 if [ "$busy" -ge 20 ] && [ "$tw" -ge 5 ]; then
-	check_eq "namespace deleted under load ($busy entries, $tw TIME-WAIT of 10 min): module reference count back to $refcnt0" "$refcnt0" "$refcnt"
+	check "namespace deleted under load ($busy entries, $tw TIME-WAIT of 10 min): module reference count back to $refcnt0 or less (now $refcnt)" [ "$refcnt" -le "$refcnt0" ]
 else
 	not_ok "namespace deleted under load: not 20 entries alive ($busy) or not 5 TIME-WAIT entries ($tw)"
 	diag "$(cat "$W/fuzz2.out")"
