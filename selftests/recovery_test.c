@@ -31,6 +31,7 @@ struct rc_flow {
 	int err;		/* 0, or errno of the sender */
 	int eof;		/* the sender saw the receiver's FIN */
 	long fast_ms, slow_ms;	/* the quickest and slowest part */
+	long total_ms;		/* the whole transfer */
 };
 
 /* B's side: send n bytes of the pattern, read TCP_INFO, FIN, wait for FIN. */
@@ -126,6 +127,7 @@ static void rc_transfer(struct __test_metadata *_metadata, const char *a,
 	}
 	f->fast_ms = fast;
 	f->slow_ms = slow;
+	f->total_ms = xt_now_ms() - t0;
 	TH_LOG("%llu bytes in %ld ms (%.1f Mbit/s); parts of %llu bytes took %ld .. %ld ms",
 	       (unsigned long long)n, xt_now_ms() - t0,
 	       n * 8.0 / (xt_now_ms() - t0 + 1) / 1000,
@@ -186,8 +188,9 @@ FIXTURE_TEARDOWN(rc)
  * older than the last delivery, marks the whole flight lost and resends
  * it again and again. The retransmissions must stay near the loss rate,
  * and the throughput with them: the slowest 40-minute part takes at most
- * four times the quickest (measured 1.3-2.0x; the 32-bit clock: every
- * part after the first wrap crawls).
+ * three times the mean part (measured 1.2-1.9x; the 32-bit clock: every
+ * part after the first wrap crawls). Not the quickest part: with 1 %
+ * loss one part can go through without a loss (1.1 s against 5-7 s).
  */
 TEST_F_TIMEOUT(rc, three_simulated_hours_with_loss, 240)
 {
@@ -197,7 +200,7 @@ TEST_F_TIMEOUT(rc, three_simulated_hours_with_loss, 240)
 	ASSERT_EQ(0, xt_netem(self->b, "vb", "delay 40ms reorder 3% 25% loss 1%"));
 	ASSERT_EQ(0, xt_netem(self->a, "va", "delay 40ms loss 1%"));
 	rc_transfer(_metadata, self->a, self->b, n, 6, rc_step_40min, &f);
-	EXPECT_GE(4 * f.fast_ms, f.slow_ms);
+	EXPECT_GE(3 * f.total_ms / 6, f.slow_ms);
 	EXPECT_EQ(12000, rc_skew);
 	EXPECT_EQ(0, rc_skew_failed);
 	/* 1 % loss, plus tail loss probes: under 4 % (measured 0.9-1.8 %;
