@@ -188,7 +188,7 @@ FIXTURE_TEARDOWN(rc)
  * older than the last delivery, marks the whole flight lost and resends
  * it again and again. The retransmissions must stay near the loss rate,
  * and the throughput with them: the slowest 40-minute part takes at most
- * three times the mean part (measured 1.2-1.9x; the 32-bit clock: every
+ * three times the mean part (measured 1.15-1.4x; the 32-bit clock: every
  * part after the first wrap crawls). Not the quickest part: with 1 %
  * loss one part can go through without a loss (1.1 s against 5-7 s).
  */
