@@ -107,7 +107,8 @@ done
 # is the selftest boot's log when make check ends.)
 echo "=== VM: the runner catches a kernel WARNING (selftest_warn trigger)"
 t=$(date +%s) rc=0
-"$RUNVM" 'echo 1 > /sys/module/xtcp/parameters/selftest_warn && echo "warn triggered"' \
+# (VM_TIMEOUT=600: it takes ~10 s; a hang must not cost the suite's 2700.)
+VM_TIMEOUT=600 "$RUNVM" 'echo 1 > /sys/module/xtcp/parameters/selftest_warn && echo "warn triggered"' \
 	>"$tmp/warn" 2>&1 </dev/null || rc=$?
 tr -d '\r' <"$tmp/warn" | sed 's/^/  | /'
 if [ "$rc" != 0 ] && grep -q 'warn triggered' "$tmp/warn" &&
@@ -124,7 +125,7 @@ times+=("WARN proof boot: $(since "$t") s")
 # in a shared boot would hold the module and its output pipe.
 echo "=== VM: make demo's script runs to the end"
 t=$(date +%s) rc=0
-"$RUNVM" "$TOP/userspace-tools/demo.sh" >"$tmp/demo" 2>&1 </dev/null || rc=$?
+VM_TIMEOUT=600 "$RUNVM" "$TOP/userspace-tools/demo.sh" >"$tmp/demo" 2>&1 </dev/null || rc=$?
 if [ "$rc" = 0 ]; then
 	pass "the demo (userspace-tools/demo.sh) runs in the VM and exits 0"
 else
