@@ -16,6 +16,7 @@
 #include "xtcp_lib.h"
 #include <linux/errqueue.h>
 #include <linux/filter.h>
+#include <netinet/tcp.h>	/* struct tcp_info */
 #include <netinet/ip_icmp.h>
 #include "xfer.h"
 #include "kselftest_harness.h"
@@ -366,6 +367,8 @@ TEST_F_TIMEOUT(net, af_unspec_reconnect_starts_fresh, 90)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct xtcp_info info;
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
 	int lfd, srv, cli, srv2;
 	char buf[1000] = { 0 };
 	long t0, end, ms;
@@ -388,6 +391,10 @@ TEST_F_TIMEOUT(net, af_unspec_reconnect_starts_fresh, 90)
 	} while (xt_now_ms() < end);
 	ASSERT_LE(1, info.xtcpi_total_retrans);
 	ASSERT_EQ(3, info.xtcpi_ca_state);	/* Loss, after the RTO */
+	/* TCP_INFO speaks Linux's numbering, which ss and tools read:
+	 * TCP_CA_Loss is 4 (Linux has CWR at 2). */
+	ASSERT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_INFO, &ti, &tl));
+	EXPECT_EQ(4, ti.tcpi_ca_state);
 	ASSERT_EQ(0, xt_run("ip netns exec %s nft 'delete table ip xsi'", self->a));
 	ASSERT_EQ(0, connect(cli, &unspec, sizeof(unspec)));
 	ASSERT_EQ(0, xt_netem(self->b, "vb", "delay 30ms"));
