@@ -160,12 +160,15 @@ static inline int xt_socket_in(const char *ns, int domain, int type, int proto)
  * by a veth pair, loopback up in both: in-process (xt_netns.h), as each
  * harness case builds one and an exec is dear under TCG.
  */
+static inline int xt_ns_pair_ready(const char *a, const char *b);
+
 static inline int xt_ns_pair_create(const char *a, const char *b)
 {
 	if (xt_netns_add(a))
 		return -1;
 	if (xt_netns_add(b) || xt_veth_add("va", a, "vb", b) ||
-	    xt_host_setup(a, "va", IP_A) || xt_host_setup(b, "vb", IP_B)) {
+	    xt_host_setup(a, "va", IP_A) || xt_host_setup(b, "vb", IP_B) ||
+	    xt_ns_pair_ready(a, b)) {
 		int saved = errno;
 
 		perror("xt_ns_pair_create");
@@ -202,6 +205,82 @@ static inline int xt_bind(int fd, const char *ip, int port)
 	struct sockaddr_in sin = xt_sin(ip, port);
 
 	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+/* Up to 5 s for dev in ns to be IFF_RUNNING (its operstate up). */
+static inline int xt_link_running(const char *ns, const char *dev)
+{
+	int fd = xt_socket_in(ns, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long end = xt_now_ms() + 5000;
+	struct ifreq ifr = { 0 };
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	do {
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+			break;
+		if (ifr.ifr_flags & IFF_RUNNING) {
+			rc = 0;
+			break;
+		}
+		xt_sleep_ms(1);
+	} while (xt_now_ms() < end);
+	close(fd);
+	if (rc)
+		fprintf(stderr, "xt_link_running: %s in %s is not running after 5 s\n", dev, ns);
+	return rc;
+}
+
+/* A UDP datagram from ns from reaches to_ip in ns to, within 10 s. */
+static inline int xt_udp_reaches(const char *from, const char *to, const char *to_ip)
+{
+	struct sockaddr_in sin = xt_sin(to_ip, 0);
+	socklen_t sl = sizeof(sin);
+	int rx = xt_socket_in(to, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int tx = xt_socket_in(from, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long end = xt_now_ms() + 10000;
+	int rc = -1;
+
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    getsockname(rx, (struct sockaddr *)&sin, &sl))
+		goto out;
+	do {
+		struct pollfd p = { .fd = rx, .events = POLLIN };
+		char c = 0;
+
+		sendto(tx, &c, 1, 0, (struct sockaddr *)&sin, sizeof(sin));
+		if (poll(&p, 1, 50) == 1 && recv(rx, &c, 1, 0) == 1) {
+			rc = 0;
+			break;
+		}
+	} while (xt_now_ms() < end);
+	if (rc)
+		fprintf(stderr, "xt_udp_reaches: nothing from %s reached %s (%s) in 10 s\n",
+			from, to, to_ip);
+out:
+	if (rx >= 0)
+		close(rx);
+	if (tx >= 0)
+		close(tx);
+	return rc;
+}
+
+/*
+ * The pair carries packets both ways before a test sends its first. A
+ * veth's carrier is on as soon as both ends are up, but its qdisc is
+ * attached later, by the linkwatch worker; until then the device drops
+ * what it is given (noop_qdisc). A SYN (or the ARP request it waits
+ * behind) sent in that moment is lost: one second of SYN RTO and a
+ * Timeouts count on the sender, which failed stream_test's
+ * small_segments case one run in three. So: both ends running, then a
+ * datagram each way (which also leaves both ARP entries resolved).
+ */
+static inline int xt_ns_pair_ready(const char *a, const char *b)
+{
+	return xt_link_running(a, "va") || xt_link_running(b, "vb") ||
+	       xt_udp_reaches(a, b, IP_B) || xt_udp_reaches(b, a, IP_A) ? -1 : 0;
 }
 
 static inline int xt_set_int(int fd, int level, int opt, int val)
