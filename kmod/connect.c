@@ -78,6 +78,8 @@ void xtcp_reset_conn_state(struct sock *sk)
 	xs->undo_armed = 0;
 	xs->undo_retrans = 0;
 	xs->undo_rto = 0;
+	xs->frto = 0;
+	xs->frto_new = 0;
 	xs->rack_reo_steps = 1;
 	xs->rack_reo_persist = 0;
 	xs->rack_dsack_wait = 0;

@@ -766,12 +766,15 @@ static bool xtcp_gso_defer(struct sock *sk)
 void xtcp_push(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
+	/* F-RTO step 2b (frto.c): new data now, the lost marks wait. */
+	bool new_only = xs->frto_new;
 	struct sk_buff *skb;
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	xs->frto_new = 0;
 	while (xtcp_in_flight(xs) < xs->snd_cwnd) {
-		skb = xtcp_next_lost(sk);
+		skb = new_only ? NULL : xtcp_next_lost(sk);
 		if (skb) {
 			xtcp_retransmit_lost(sk, skb);
 			if (!(XTCP_SKB_CB(skb)->sacked & XTCP_SKB_RETRANS))

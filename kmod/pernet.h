@@ -88,6 +88,7 @@ struct xtcp_cc_ops;
 	X(DSACKRECV,		"DSACKRecv")				\
 	X(DSACKUNDO,		"DSACKUndo")				\
 	X(LOSSUNDO,		"LossUndo")				\
+	X(SPURIOUSRTOS,		"SpuriousRTOs")				\
 	X(RCVCOLLAPSED,		"RcvCollapsed")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
@@ -142,6 +143,7 @@ struct xtcp_sysctl {
 	int	rto_min_ms;
 	int	rto_max_ms;
 	int	delack_ms;
+	int	frto;			/* F-RTO (RFC 5682): 0 off, 1 and 2 on */
 	int	orphan_retries;
 	int	max_orphans;
 	int	arrival_timeout_ms;	/* XTCP_DEFER_HANDSHAKE: verdict deadline */

@@ -89,6 +89,7 @@ u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 		xs->fack_seq = xs->snd_una;
 	xs->prior_fack = xs->fack_seq;
 	xs->ack_dsack = 0;
+	xs->ack_orig = 0;
 	if (!xs->sack_ok || xtcp_parse_options(ack_skb, &opts) ||
 	    !opts.num_sacks)
 		return 0;
@@ -133,7 +134,8 @@ u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 			xtcp_reorder_check(sk, skb);
 			if (xtcp_after(cb->end_seq, xs->fack_seq))
 				xs->fack_seq = cb->end_seq;
-			cb->sacked = XTCP_SKB_SACKED;
+			xtcp_frto_note_acked(xs, cb);
+			cb->sacked = XTCP_SKB_SACKED | XTCP_SKB_EVER_SACKED;
 			xs->sacked_out++;
 			newly++;
 		}
@@ -252,10 +254,12 @@ static void xtcp_enter_recovery(struct sock *sk)
 
 /*
  * After the cumulative ACK and SACK tags of one ACK: move the recovery
- * state machine. @acked: segments the ACK released; @dupack: it carried
- * nothing new (no data, same ACK, same window) while data is outstanding.
+ * state machine. @acked: segments the ACK released; @sacked: segments it
+ * newly SACKed; @dupack: it carried nothing new (no data, same ACK, same
+ * window) while data is outstanding.
  */
-void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
+void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, u32 sacked,
+		       bool dupack)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	bool progress = xtcp_after(xs->snd_una, prior_una);
@@ -313,9 +317,13 @@ void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked, bool dupack)
 		}
 		break;
 	case XTCP_CA_LOSS:
+		/* F-RTO first: a spurious timeout is undone, not recovered. */
+		if (xtcp_frto_ack(sk, progress, sacked, dupack))
+			break;
 		if (!xtcp_before(xs->snd_una, xs->high_seq)) {
 			xs->ca_state = XTCP_CA_OPEN;
 			xs->dupacks = 0;
+			xs->frto = 0;
 		} else if (xs->sack_ok) {
 			xtcp_rack_mark_lost(sk);
 		}
@@ -333,8 +341,11 @@ void xtcp_enter_loss(struct sock *sk)
 
 	/* A new episode (not an RTO inside a recovery, whose undo
 	 * bookkeeping goes on) remembers what an undo restores. */
-	if (xs->ca_state <= XTCP_CA_DISORDER ||
-	    !xtcp_after(xs->high_seq, xs->snd_una))
+	bool new_episode = xs->ca_state <= XTCP_CA_DISORDER ||
+			   !xtcp_after(xs->high_seq, xs->snd_una);
+
+	xtcp_frto_enter(sk, new_episode);
+	if (new_episode)
 		xtcp_undo_init(sk);
 	xs->undo_rto = 1;
 	if (xs->ca_state != XTCP_CA_LOSS || xs->snd_una == xs->high_seq)

@@ -226,7 +226,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	 * information (a duplicated segment's ACK does not). */
 	if (xs->sack_ok && !sacked)
 		dupack = false;
-	xtcp_ack_recovery(sk, prior_una, acked, dupack);
+	xtcp_ack_recovery(sk, prior_una, acked, sacked, dupack);
 	trace_xtcp_probe(sk, xs->snd_nxt, xs->snd_una, xs->snd_cwnd,
 			 xs->snd_ssthresh, xs->snd_wnd, xs->rcv_wnd,
 			 xs->srtt_us >> 3, xs->packets_out);

@@ -64,6 +64,7 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 				rtt_us = s;
 		}
 		if (!(cb->sacked & XTCP_SKB_SACKED)) {
+			xtcp_frto_note_acked(xs, cb);
 			xtcp_rack_delivered(sk, skb);
 			xtcp_reorder_check(sk, skb);
 		}

@@ -42,6 +42,7 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->rto_min_ms = 200;
 	s->rto_max_ms = 120000;
 	s->delack_ms = 40;
+	s->frto = 2;			/* as tcp_frto */
 	s->orphan_retries = 8;
 	s->max_orphans = 65536;
 	s->arrival_timeout_ms = 5000;
@@ -197,6 +198,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_RTO_ENTRY(rto_min_ms),
 	XTCP_RTO_ENTRY(rto_max_ms),
 	XTCP_INT_ENTRY(delack_ms, &xtcp_one, &xtcp_delack_cap),
+	XTCP_INT_ENTRY(frto, &xtcp_zero, &xtcp_two),
 	XTCP_INT_ENTRY(orphan_retries, &xtcp_one, &xtcp_max_retries),
 	XTCP_INT_ENTRY(max_orphans, &xtcp_zero, NULL),
 	XTCP_INT_ENTRY(arrival_timeout_ms, &xtcp_ten, &xtcp_arrival_cap),

@@ -130,18 +130,15 @@ static void xtcp_unmark_lost(struct sock *sk)
 }
 
 /*
- * The ACK in hand brought a D-SACK. If every retransmission of the
- * reduction has now been reported a duplicate, undo it: cwnd and ssthresh
- * as before. In Recovery that is all (what is still marked lost may be);
- * after an RTO everything was marked lost by the timer alone, so the
- * marks go and the connection is Open again (tcp_try_undo_loss()).
+ * Undo the reduction: cwnd and ssthresh as before. In Recovery that is
+ * all (what is still marked lost may be); after an RTO everything was
+ * marked lost by the timer alone, so the marks go and the connection is
+ * Open again (tcp_try_undo_loss()).
  */
-void xtcp_try_undo(struct sock *sk)
+static void xtcp_undo(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	if (!xs->undo_armed || !xs->undo_sent || xs->undo_retrans)
-		return;
 	xs->snd_cwnd = max(xs->snd_cwnd, xs->prior_cwnd);
 	xs->snd_ssthresh = max(xs->snd_ssthresh, xs->prior_ssthresh);
 	xs->snd_cwnd_cnt = 0;
@@ -158,4 +155,39 @@ void xtcp_try_undo(struct sock *sk)
 		xs->ca_state = xs->sacked_out ? XTCP_CA_DISORDER : XTCP_CA_OPEN;
 		xs->dupacks = 0;
 	}
+}
+
+/*
+ * The ACK in hand brought a D-SACK. If every retransmission of the
+ * reduction has now been reported a duplicate, undo it.
+ */
+void xtcp_try_undo(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	if (xs->undo_armed && xs->undo_sent && !xs->undo_retrans)
+		xtcp_undo(sk);
+}
+
+/*
+ * F-RTO proved the RTO spurious (frto.c): undo it now, whatever D-SACKs
+ * may say later (tcp_try_undo_loss(sk, true)). The retransmission count
+ * that gives up on the peer restarts too: the peer answered.
+ */
+void xtcp_undo_spurious_rto(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+
+	xs->undo_rto = 1;
+	if (!xs->undo_armed) {
+		/* Nothing remembered (cannot happen: F-RTO judges only an
+		 * episode's RTOs): the marks go, the window stays. */
+		xtcp_unmark_lost(sk);
+		xs->ca_state = xs->sacked_out ? XTCP_CA_DISORDER : XTCP_CA_OPEN;
+		xs->dupacks = 0;
+		XTCP_INC_STATS(xtcp_sk_net(sk), LOSSUNDO);
+	} else {
+		xtcp_undo(sk);
+	}
+	xs->retransmits = 0;
 }

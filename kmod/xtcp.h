@@ -56,6 +56,7 @@ struct xtcp_skb_cb {
 #define XTCP_SKB_SACKED		0x01	/* the peer holds it (SACK) */
 #define XTCP_SKB_LOST		0x02	/* presumed lost: retransmit */
 #define XTCP_SKB_RETRANS	0x04	/* retransmitted, not yet acked */
+#define XTCP_SKB_EVER_SACKED	0x08	/* SACKed once; an RTO keeps this bit (frto.c) */
 /* Received segments: the answer to our liveness probe (never a dupack). */
 #define XTCP_SKB_PROBE_ECHO	0x80
 
@@ -193,7 +194,10 @@ struct xtcp_sock {
 				undo_sent:1,	/* the reduction retransmitted something */
 				ack_dsack:1,	/* the ACK in hand carries a D-SACK */
 				rack_dsack_wait:1, /* reo_wnd grew less than an RTT ago */
-				undo_rto:1;	/* the reduction to undo includes an RTO's */
+				undo_rto:1,	/* the reduction to undo includes an RTO's */
+				frto:1,		/* F-RTO judges this Loss (frto.c) */
+				frto_new:1,	/* F-RTO 2b: the next push sends new data */
+				ack_orig:1;	/* the ACK in hand (s)acked data sent once, before the RTO */
 	u8			rack_reo_steps;	/* reo_wnd in quarters of the RTT, 1..4 */
 	u8			rack_reo_persist; /* recoveries before steps return to 1 */
 	/* Receive side: out-of-order queue and the SACK blocks to send. */
@@ -456,6 +460,12 @@ u64 xtcp_rack_reo_wnd(const struct xtcp_sock *xs);
 void xtcp_rack_recovery_ended(struct xtcp_sock *xs);
 bool xtcp_dsack_rcv(struct sock *sk, const struct xtcp_opts *o, u32 ack);
 void xtcp_try_undo(struct sock *sk);
+void xtcp_undo_spurious_rto(struct sock *sk);
+
+/* frto.c */
+void xtcp_frto_enter(struct sock *sk, bool new_episode);
+void xtcp_frto_note_acked(struct xtcp_sock *xs, const struct xtcp_skb_cb *cb);
+bool xtcp_frto_ack(struct sock *sk, bool progress, u32 sacked, bool dupack);
 
 /* reassembly.c: D-SACK blocks to send */
 void xtcp_dsack_set(struct sock *sk, u32 start, u32 end, bool ofo);
@@ -463,7 +473,7 @@ void xtcp_dsack_set(struct sock *sk, u32 start, u32 end, bool ofo);
 /* recovery.c */
 u32 xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb);
 void xtcp_ack_recovery(struct sock *sk, u32 prior_una, u32 acked_segs,
-		       bool dupack);
+		       u32 sacked_segs, bool dupack);
 void xtcp_enter_loss(struct sock *sk);
 void xtcp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void xtcp_reorder_check(struct sock *sk, const struct sk_buff *skb);

@@ -77,6 +77,8 @@ static void *rc_sender(void *arg)
  * has arrived, step(k) runs (k = 1 .. parts-1); the time each part took is
  * logged. Returns the sender's state in *f.
  */
+static int rc_sndbuf;		/* SO_SNDBUF of the sender, 0: autotuned */
+
 static void rc_transfer(struct __test_metadata *_metadata, const char *a,
 			const char *b, uint64_t n, int parts,
 			void (*step)(int k), struct rc_flow *f)
@@ -94,6 +96,8 @@ static void rc_transfer(struct __test_metadata *_metadata, const char *a,
 	f->n = n;
 	f->fd = xt_connect(b, IP_A, 5100);
 	ASSERT_LE(0, f->fd);
+	if (rc_sndbuf)
+		ASSERT_EQ(0, xt_set_int(f->fd, SOL_SOCKET, SO_SNDBUF, rc_sndbuf));
 	srv = accept(lfd, NULL, NULL);
 	ASSERT_LE(0, srv);
 	close(lfd);
@@ -172,6 +176,7 @@ FIXTURE_SETUP(rc)
 	ASSERT_EQ(0, xt_sysctl(self->b, "tw_timeout_ms", "3000"));
 	rc_skew = 0;
 	rc_skew_failed = 0;
+	rc_sndbuf = 0;
 }
 
 FIXTURE_TEARDOWN(rc)
@@ -265,6 +270,128 @@ TEST_F_TIMEOUT(rc, dsack_undoes_spurious_retransmits, 180)
 	EXPECT_LT(0, undo);
 	EXPECT_EQ(undo, f.xi.xtcpi_undos);
 	EXPECT_LE(2000, f.xi.xtcpi_rack_reo_wnd_us);
+}
+
+static const char *rc_ack_ns;	/* the receiver's namespace, for rc_step_spike */
+static const char *rc_snd_ns;	/* the sender's */
+static struct rc_flow *rc_spike_flow;
+static int rc_spike_failed;
+
+static int rc_ca_state(int fd)
+{
+	struct xtcp_info xi;
+	socklen_t len = sizeof(xi);
+
+	if (getsockopt(fd, SOL_XTCP, XTCP_INFO, &xi, &len))
+		return -1;
+	return xi.xtcpi_ca_state;
+}
+
+/*
+ * After the first part: every ACK is held a second (a delay spike on the
+ * ACK path), until the sender's RTO has fired and the held ACKs have
+ * taken it out of Loss; then the path is quick again. A thread of its own
+ * does it, so that the reader goes on reading: a reader held up by the tc
+ * exec lets the window close, and the RTO then finds one small segment in
+ * flight instead of a flight to judge.
+ */
+static pthread_t rc_spike_th;
+static int rc_spike_started;
+
+static void *rc_spike(void *arg)
+{
+	long t0 = xt_counter(rc_snd_ns, "Timeouts"), end = xt_now_ms() + 60000;
+
+	if (xt_netem(rc_ack_ns, "va", "delay 1000ms")) {
+		fprintf(stderr, "# rc_spike: tc failed\n");
+		rc_spike_failed++;
+		return NULL;
+	}
+	while (xt_now_ms() < end && xt_counter(rc_snd_ns, "Timeouts") == t0)
+		xt_sleep_ms(10);
+	while (xt_now_ms() < end && rc_ca_state(rc_spike_flow->fd) == 3)
+		xt_sleep_ms(10);
+	if (xt_now_ms() >= end) {
+		fprintf(stderr, "# rc_spike: no RTO, or Loss for 60 s (Timeouts %ld, was %ld)\n",
+			xt_counter(rc_snd_ns, "Timeouts"), t0);
+		rc_spike_failed++;
+	}
+	if (xt_netem(rc_ack_ns, "va", "delay 0ms")) {
+		fprintf(stderr, "# rc_spike: tc failed\n");
+		rc_spike_failed++;
+	}
+	return NULL;
+}
+
+static void rc_step_spike(int k)
+{
+	if (k != 1)
+		return;
+	if (pthread_create(&rc_spike_th, NULL, rc_spike, NULL))
+		rc_spike_failed++;
+	else
+		rc_spike_started = 1;
+}
+
+/* One transfer through the spike with net.xtcp.frto = @frto. */
+static void rc_spike_run(struct __test_metadata *_metadata, const char *a,
+			 const char *b, const char *frto, struct rc_flow *f,
+			 long *timeouts, long *spurious)
+{
+	long t0 = xt_counter(b, "Timeouts"), s0 = xt_counter(b, "SpuriousRTOs");
+
+	ASSERT_EQ(0, xt_sysctl(b, "frto", frto));
+	ASSERT_EQ(0, xt_netem(a, "va", "delay 0ms"));
+	rc_ack_ns = a;
+	rc_snd_ns = b;
+	rc_spike_flow = f;
+	rc_spike_failed = 0;
+	rc_spike_started = 0;
+	/* Long enough that the spike, a thread and a tc exec away from the
+	 * first 2 MB, still finds data to send on a fast run (16 MB went
+	 * through in 0.3 s once, before the spike began). */
+	rc_transfer(_metadata, a, b, 48ULL << 20, 24, rc_step_spike, f);
+	if (rc_spike_started)
+		pthread_join(rc_spike_th, NULL);
+	ASSERT_EQ(0, rc_spike_failed);
+	*timeouts = xt_counter(b, "Timeouts") - t0;
+	*spurious = xt_counter(b, "SpuriousRTOs") - s0;
+	TH_LOG("frto=%s: Timeouts %ld, SpuriousRTOs %ld, %u segments retransmitted, "
+	       "LossUndo %ld, cwnd %u at the end", frto, *timeouts, *spurious,
+	       f->xi.xtcpi_total_retrans, xt_counter(b, "LossUndo"),
+	       f->xi.xtcpi_snd_cwnd);
+}
+
+/*
+ * F-RTO (RFC 5682, kmod/frto.c). A one-second delay spike on the ACK
+ * path: the sender's RTO fires although nothing is lost. When the held
+ * ACKs arrive they acknowledge segments sent once, before the timeout:
+ * the RTO was spurious. With F-RTO the sender says so (SpuriousRTOs),
+ * undoes the reduction (LossUndo) and goes on with new data: it resends
+ * only what the timers sent (the RTOs' heads and a loss probe). Without
+ * it (frto=0, the same spike, first so that the counters compare) the
+ * whole flight is resent once the first ACK opens cwnd.
+ */
+TEST_F_TIMEOUT(rc, frto_detects_a_spurious_rto, 180)
+{
+	long to0, sp0, to1, sp1;
+	struct rc_flow f0, f1;
+
+	EXPECT_EQ(EINVAL, xt_sysctl_errno(self->b, "frto", "3"));
+	EXPECT_EQ(EINVAL, xt_sysctl_errno(self->b, "frto", "-1"));
+	rc_spike_run(_metadata, self->a, self->b, "0", &f0, &to0, &sp0);
+	rc_spike_run(_metadata, self->a, self->b, "2", &f1, &to1, &sp1);
+	ASSERT_LT(0, to0) TH_LOG("the spike fired no RTO: nothing was tested");
+	ASSERT_LT(0, to1) TH_LOG("the spike fired no RTO: nothing was tested");
+	EXPECT_EQ(0, sp0);
+	EXPECT_LE(1, sp1);
+	/* The control resends the flight; F-RTO the timers' segments and at
+	 * most two loss probes. */
+	EXPECT_LT(to0 + 2, f0.xi.xtcpi_total_retrans);
+	EXPECT_GE(to1 + 2, f1.xi.xtcpi_total_retrans);
+	EXPECT_LT(f1.xi.xtcpi_total_retrans, f0.xi.xtcpi_total_retrans);
+	EXPECT_EQ(0, f1.xi.xtcpi_ca_state);
+	xt_log_counters(self->b);
 }
 
 /*
