@@ -17,6 +17,7 @@
 #include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/route.h>
+#include <net/gro.h>
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 #include <asm/unaligned.h>
 #else
@@ -101,6 +102,31 @@ static inline struct rtable *xtcp_route_output(struct net *net,
 #define xtcp_ip_recverr(sk)	(inet_sk(sk)->recverr)
 #else
 #define xtcp_ip_recverr(sk)	inet_test_bit(RECVERR, sk)
+#endif
+
+/*
+ * GRO: whether a held packet's IP header forbids merging another behind
+ * it (TTL, TOS, DF, IP ID). Up to 6.9 inet_gro_receive() worked it out
+ * into the held packet's flush and flush_id; since 6.10 the transport asks
+ * gro_receive_network_flush(), as tcp_gro_receive() does.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+static inline int xtcp_gro_network_flush(const void *th, const void *th2,
+					 struct sk_buff *p)
+{
+	int flush = NAPI_GRO_CB(p)->flush;
+
+	/* The second packet decides between a fixed and an incrementing
+	 * IP ID, as tcp_gro_receive() of these kernels. */
+	if (NAPI_GRO_CB(p)->flush_id != 1 || NAPI_GRO_CB(p)->count != 1 ||
+	    !NAPI_GRO_CB(p)->is_atomic)
+		flush |= NAPI_GRO_CB(p)->flush_id;
+	else
+		NAPI_GRO_CB(p)->is_atomic = false;
+	return flush;
+}
+#else
+#define xtcp_gro_network_flush(th, th2, p) gro_receive_network_flush(th, th2, p)
 #endif
 
 #endif /* _XTCP_COMPAT_H */

@@ -131,6 +131,8 @@ out:
 static const struct net_offload xtcp_offload = {
 	.callbacks = {
 		.gso_segment	= xtcp_gso_segment,
+		.gro_receive	= xtcp_gro_receive,	/* gro.c */
+		.gro_complete	= xtcp_gro_complete,
 	},
 };
 
@@ -140,12 +142,14 @@ int xtcp_offload_init(void)
 }
 
 /*
- * After the protocol handler is gone and no socket is left. A forwarded
- * large skb still queued somewhere then finds no callback and is dropped
- * by inet_gso_segment(); none can be inside ours after synchronize_net().
+ * After the protocol handler is gone and no socket is left. GRO first
+ * lets go of what it holds (gro.c). A forwarded large skb still queued
+ * somewhere then finds no callback and is dropped by inet_gso_segment();
+ * none can be inside ours after synchronize_net().
  */
 void xtcp_offload_exit(void)
 {
+	xtcp_gro_drain();
 	inet_del_offload(&xtcp_offload, xtcp_ipproto);
 	synchronize_net();
 }

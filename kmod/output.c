@@ -184,8 +184,6 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 			opts.num_sacks = min_t(u8, opts.num_sacks, 3);
 		}
 	}
-	if (skb->len && !(flags & XTCP_F_SYN))
-		flags |= XTCP_F_PSH;
 
 	optlen = xtcp_options_len(&opts);
 	hlen = XTCP_HDR_LEN + optlen;
@@ -413,7 +411,7 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	*XTCP_SKB_CB(nskb) = *cb;
 	XTCP_SKB_CB(nskb)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
-	cb->flags &= ~XTCP_F_FIN;
+	cb->flags &= ~(XTCP_F_FIN | XTCP_F_PSH);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	return 0;
 }
@@ -642,7 +640,9 @@ static struct sk_buff *xtcp_gso_build(struct sock *sk, struct sk_buff *first,
 			}
 		}
 		XTCP_SKB_CB(nskb)->end_seq = XTCP_SKB_CB(skb)->end_seq;
-		XTCP_SKB_CB(nskb)->flags = XTCP_SKB_CB(skb)->flags;
+		/* FIN comes with the last part; a PSH of any part stays. */
+		XTCP_SKB_CB(nskb)->flags = XTCP_SKB_CB(skb)->flags |
+			(XTCP_SKB_CB(nskb)->flags & XTCP_F_PSH);
 	}
 	nskb->len = len;
 	nskb->data_len = len;

@@ -83,6 +83,7 @@ struct xtcp_cc_ops;
 	X(OUTGSOSKBS,		"OutGsoSkbs")				\
 	X(INGSOSKBS,		"InGsoSkbs")				\
 	X(GSOSEGMENTED,		"GsoSegmented")				\
+	X(GROSKBS,		"GroSkbs")				\
 	X(DSACKOLDSENT,		"DSACKOldSent")				\
 	X(DSACKOFOSENT,		"DSACKOfoSent")				\
 	X(DSACKRECV,		"DSACKRecv")				\

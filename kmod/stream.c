@@ -358,6 +358,20 @@ static void xtcp_remove_empty_tail(struct sock *sk)
 	kfree_skb(skb);
 }
 
+/*
+ * PSH on the segment that ends a write, as tcp_mark_push(): the peer's GRO
+ * ends its chain there (gro.c); the segments of a bulk stream before it
+ * carry none and merge. Not while the application corks (MSG_MORE,
+ * XTCP_CORK): more of the same message follows.
+ */
+static void xtcp_mark_push(struct sock *sk)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (tail && tail->len && !xtcp_sk(sk)->corked)
+		XTCP_SKB_CB(tail)->flags |= XTCP_F_PSH;
+}
+
 /* The unsent tail segment, if more data may join it. */
 static struct sk_buff *xtcp_open_tail(struct sock *sk)
 {
@@ -446,11 +460,13 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 wait_for_memory:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		xtcp_remove_empty_tail(sk);
+		xtcp_mark_push(sk);
 		xtcp_push(sk);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
 	}
+	xtcp_mark_push(sk);
 	xtcp_push(sk);
 	release_sock(sk);
 	return copied;
@@ -458,6 +474,7 @@ wait_for_memory:
 do_error:
 	xtcp_remove_empty_tail(sk);
 	if (copied) {
+		xtcp_mark_push(sk);
 		xtcp_push(sk);
 		release_sock(sk);
 		return copied;

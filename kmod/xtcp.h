@@ -423,6 +423,11 @@ unsigned int xtcp_gso_type(void);
 unsigned int xtcp_gso_size(unsigned int mss, unsigned int thlen);
 #define XTCP_GSO_HDR_EXTRA	(XTCP_HDR_LEN - 12)	/* in gso_size, see offload.c */
 
+/* gro.c */
+struct sk_buff *xtcp_gro_receive(struct list_head *head, struct sk_buff *skb);
+int xtcp_gro_complete(struct sk_buff *skb, int thoff);
+void xtcp_gro_drain(void);
+
 /* rcvbuf.c */
 void xtcp_rcv_rtt_measure(struct sock *sk);
 void xtcp_rcv_space_adjust(struct sock *sk);

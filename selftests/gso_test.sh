@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Large segments (GSO, kmod/offload.c): byte-exact transfers with the
-# sender's GSO on and off, and through a router (a forwarding namespace)
+# Large segments (GSO, kmod/offload.c; GRO, kmod/gro.c): byte-exact
+# transfers with the sender's GSO on and off, with the receiver's GRO on
+# (alone, and under loss, duplication, reordering and corruption), and
+# through a router (a forwarding namespace)
 # where the large skbs must be cut in software by XTCP's callback: an
 # egress device that takes one segment per skb (gso_max_segs 1), and an
 # egress MTU 8 bytes smaller than the sender's (PPPoE's 1492 after 1500),
@@ -9,11 +11,12 @@
 # instead of passing the skb on whole. Each case checks the counters that
 # prove what happened, not only that the bytes arrived:
 #   OutGsoSkbs (sender), InGsoSkbs (receiver), GsoSegmented (router),
-#   and IP packets per MB handed to IP by the sender.
+#   GroSkbs (where GRO merged), and IP packets per MB handed to IP by the
+#   sender or received by the receiver.
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 require_root
 require_module xtcp
-require_cmd sha256sum xtcpcat xtcpstat timeout
+require_cmd sha256sum xtcpcat xtcpstat timeout ethtool
 
 W=$(mktemp -d)
 on_exit "rm -rf $W"
@@ -32,6 +35,12 @@ ctr() {
 # ip_out NS: IP packets handed down (Ip: OutRequests)
 ip_out() {
 	$IP netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == "OutRequests") c = i; h = 1; next }
+		$1 == "Ip:" { print $c }' /proc/net/snmp
+}
+
+# ip_in NS: IP packets received (Ip: InReceives; one per GRO packet)
+ip_in() {
+	$IP netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == "InReceives") c = i; h = 1; next }
 		$1 == "Ip:" { print $c }' /proc/net/snmp
 }
 
@@ -75,7 +84,43 @@ check_eq "GSO off: no large skb was built" 0 $((o1 - o0))
 check "GSO off: one IP packet per segment (over 600 per MB)" test $(((p1 - p0) / MB)) -gt 600
 in_xb $IP link set dev vb gso_max_segs 65535
 
-# ---- 2. Through a router: ga 10.9.1.1 -- gr (forwarding) -- gb 10.9.2.1
+# ---- 2. GRO on the receiver. `gro on` gives va a NAPI; veth hands it
+# only skbs from a device without TSO; gso_max_segs 1 keeps XTCP's sender
+# to one segment per skb. Large skbs at xa can then only be GRO's.
+in_xa ethtool -K va gro on >/dev/null && in_xb ethtool -K vb tso off >/dev/null &&
+	in_xb $IP link set dev vb gso_max_segs 1 || bail_out "cannot turn GRO on"
+gro_xfer() {	# NAME PORT: a transfer xb -> xa and the counters that prove GRO
+	local g0 i0 r0 g1 i1 r1
+	g0=$(ctr $XA GroSkbs) i0=$(ctr $XA InGsoSkbs) r0=$(ip_in $XA)
+	check "$1: $MB MB byte-exact over veth" xfer $XB $XA $XA_ADDR $2
+	g1=$(ctr $XA GroSkbs) i1=$(ctr $XA InGsoSkbs) r1=$(ip_in $XA)
+	diag "$1: receiver GroSkbs +$((g1 - g0)), InGsoSkbs +$((i1 - i0)), $(((r1 - r0) / MB)) IP packets per MB received"
+	check "$1: the receiver merged segments (GroSkbs moved)" test $((g1 - g0)) -gt 0
+	check "$1: the merged skbs reached XTCP whole (InGsoSkbs moved)" test $((i1 - i0)) -gt 0
+	GRO_PER_MB=$(((r1 - r0) / MB))
+}
+# veth polls its NAPI on the sending CPU, once per segment when the sender
+# sends from process context: there is nothing to merge. gro_flush_timeout
+# (2 ms) keeps what GRO holds across polls, as a NIC's interrupt coalescing
+# would: the chains then grow, whatever the rate.
+in_xa sh -c 'echo 2000000 >/sys/class/net/va/gro_flush_timeout' ||
+	bail_out "cannot set va's gro_flush_timeout"
+gro_xfer "GRO" 7105
+check "GRO: under half the IP packets per MB received (one per segment is 720)" test $GRO_PER_MB -lt 360
+# Every impairment at once: what GRO must never merge (a gap, a
+# duplicate, a corrupted segment) still arrives right, alone.
+netem $XB vb loss 1% duplicate 1% reorder 5% 50% corrupt 2% delay 1ms
+c0=$(ctr $XA InCsumErrors)
+gro_xfer "GRO under loss, duplication, reordering, corruption" 7106
+c1=$(ctr $XA InCsumErrors)
+diag "GRO under impairment: receiver InCsumErrors +$((c1 - c0))"
+check "GRO under impairment: corrupted segments were caught, not merged (InCsumErrors moved)" test $((c1 - c0)) -gt 0
+in_xb $TC qdisc del dev vb root
+in_xa sh -c 'echo 0 >/sys/class/net/va/gro_flush_timeout'
+in_xa ethtool -K va gro off >/dev/null; in_xb ethtool -K vb tso on >/dev/null
+in_xb $IP link set dev vb gso_max_segs 65535
+
+# ---- 3. Through a router: ga 10.9.1.1 -- gr (forwarding) -- gb 10.9.2.1
 GA=gsoa GR=gsor GB=gsob
 for n in $GA $GR $GB; do $IP netns del $n 2>/dev/null; done
 on_exit "$IP netns del $GA; $IP netns del $GR; $IP netns del $GB"
@@ -103,7 +148,11 @@ routed() {
 	check "$1: $MB MB byte-exact through the router" xfer $GA $GB 10.9.2.1 $2
 	o1=$(ctr $GA OutGsoSkbs) s1=$(ctr $GR GsoSegmented) i1=$(ctr $GB InGsoSkbs)
 	diag "$1: sender OutGsoSkbs +$((o1 - o0)), router GsoSegmented +$((s1 - s0)), receiver InGsoSkbs +$((i1 - i0))"
-	check "$1: the sender built large skbs" test $((o1 - o0)) -gt 0
+	if [ "${3:-}" = gro ]; then
+		check_eq "$1: the sender built no large skb" 0 $((o1 - o0))
+	else
+		check "$1: the sender built large skbs" test $((o1 - o0)) -gt 0
+	fi
 	check "$1: the router cut them in software (GsoSegmented moved)" test $((s1 - s0)) -gt 0
 	check_eq "$1: the receiver got wire-sized segments only" 0 $((i1 - i0))
 }
@@ -114,6 +163,25 @@ $IP -n $GR link set dev r2 gso_max_segs 65535
 # on an MSS of 1460 and every 1500-byte segment is 8 bytes too big there.
 $IP -n $GR link set dev r2 mtu 1492
 routed "egress MTU 1492 (8 bytes under the sender's)" 7104
+
+# GRO on the router's ingress, the sender one segment per skb: the router
+# merges, then cuts again where its egress takes one segment per skb, or
+# passes the merged skb on whole where it can.
+$IP netns exec $GR ethtool -K r1 gro on >/dev/null && $IP netns exec $GA ethtool -K ra tso off >/dev/null &&
+	$IP -n $GA link set dev ra gso_max_segs 1 || bail_out "cannot turn GRO on at the router"
+$IP -n $GR link set dev r2 mtu 1500 gso_max_segs 1
+g0=$(ctr $GR GroSkbs)
+routed "router GRO, egress gso_max_segs 1" 7107 gro
+g1=$(ctr $GR GroSkbs)
+diag "router GRO: GroSkbs +$((g1 - g0))"
+check "router GRO: the router merged segments (GroSkbs moved)" test $((g1 - g0)) -gt 0
+$IP -n $GR link set dev r2 gso_max_segs 65535
+g0=$(ctr $GR GroSkbs) i0=$(ctr $GB InGsoSkbs)
+check "router GRO, egress takes it whole: $MB MB byte-exact" xfer $GA $GB 10.9.2.1 7108
+g1=$(ctr $GR GroSkbs) i1=$(ctr $GB InGsoSkbs)
+diag "router GRO, whole: router GroSkbs +$((g1 - g0)), receiver InGsoSkbs +$((i1 - i0))"
+check "router GRO, whole: the router merged segments" test $((g1 - g0)) -gt 0
+check "router GRO, whole: the receiver got the merged skbs (InGsoSkbs moved)" test $((i1 - i0)) -gt 0
 
 check "the router counted no XTCP input error" test "$(ctr $GR InErrs)" -le 0
 tap_done
