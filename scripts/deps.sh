@@ -24,6 +24,7 @@ make			the build
 pkg-config		finds libmnl for the userspace tools
 libmnl-dev		netlink library for the userspace tools
 iproute2		ip netns / veth / tc inside the VM
+ethtool			make bench: veth GRO on (NAPI) and GSO/TSO off for the GRO figure
 python3			test helpers
 iputils-ping		ping between the test namespaces
 file			checks that busybox is the static build
