@@ -11,6 +11,8 @@
 #   @INFO <key> <value...>
 #   @PROFILE <family> <mode> <text>        (perf report lines)
 #   @SEGS <family> <mode> <key=value...>   (segment counts per run)
+#   @CNT <rep> <path> <family> <label> xa0=.. xa1=.. xb0=.. xb1=..
+#                                          (the counters around a @BENCH run)
 #
 # Both ends of every measurement are pinned to vCPU 0 (taskset): under TCG a
 # wake-up across vCPUs waits for the host to schedule the other vCPU thread
@@ -18,7 +20,8 @@
 #
 # Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
 # BENCH_CONNS (conns mode, 2000), BENCH_TW (TIME-WAIT entries, 100000),
-# BENCH_PROFILE (1: perf record), BENCH_ONLY (a word: matrix|conns|tw|profile).
+# BENCH_PROFILE (1: perf record), BENCH_ONLY (words, comma-separated:
+# matrix,conns,tw,profile).
 XTCP_NO_TAP=1
 . "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
 set +e
@@ -28,7 +31,7 @@ T=${BENCH_TIME:-2}
 NCONNS=${BENCH_CONNS:-2000}
 NTW=${BENCH_TW:-100000}
 ONLY=${BENCH_ONLY:-}
-want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+want() { [ -z "$ONLY" ] || case ",$ONLY," in *",$1,"*) true ;; *) false ;; esac; }
 info() { echo "@INFO $*"; }
 log() { echo "# $(date +%T) $*"; }
 oneline() { tr -d '\n'; }
@@ -57,12 +60,36 @@ done
 # run REP PATH FAMILY LABEL XTCPPERF-ARGS...
 run() {
 	local rep=$1 path=$2 fam=$3 label=$4 out; shift 4
-	if [ "$path" = veth ]; then
-		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f "$fam" --json "$@" 2>&1)
-	else
+	if [ "$path" = lo ]; then
 		out=$(in_xa $PIN xtcpperf -c 127.0.0.1 -p 5202 -f "$fam" --json "$@" 2>&1)
+	else
+		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f "$fam" --json "$@" 2>&1)
 	fi
 	echo "@BENCH $rep $path $fam $label $(echo "$out" | oneline)"
+}
+
+# Counters: XTCP's /proc/net/xtcp/snmp and TCP's /proc/net/snmp + netstat.
+# segs NS FAMILY -> "segs_out segs_in retrans probes delayed_acks ip_out ip_in":
+# the family's own counters, and IP packets (one per GSO/GRO packet).
+segs() {
+	local files=/proc/net/xtcp/snmp
+	[ "$2" = tcp ] && files=/proc/net/netstat
+	$IP netns exec "$1" awk '$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ && !h[$1] { for (i = 2; i <= NF; i++) n[$1, i] = $i; h[$1] = 1; next }
+		$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ { for (i = 2; i <= NF; i++) v[$1 n[$1, i]] = $i }
+		END { x = ("Xtcp:OutSegs" in v) ? "Xtcp:" : "Tcp:"
+		      print v[x "OutSegs"]+0, v[x "InSegs"]+0, v[x "RetransSegs"]+0,
+			    v["Xtcp:TailLossProbes"] + v["TcpExt:TCPLossProbes"],
+			    v["Xtcp:DelayedACKs"] + v["TcpExt:DelayedACKs"],
+			    v["Ip:OutRequests"]+0, v["Ip:InReceives"]+0 }' /proc/net/snmp $files
+}
+
+# runc: run, and the counters of both namespaces around it (veth only)
+runc() {
+	local a0 a1 b0 b1
+	a0=$(segs $XA $3) b0=$(segs $XB $3)
+	run "$@"
+	a1=$(segs $XA $3) b1=$(segs $XB $3)
+	echo "@CNT $1 $2 $3 $4 xa0=${a0// /,} xa1=${a1// /,} xb0=${b0// /,} xb1=${b1// /,}"
 }
 
 # ---- 1. The matrix: each figure for both families, order flipped per rep.
@@ -71,8 +98,9 @@ if want matrix; then
 		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
 		for path in veth lo; do
 			log "rep $rep/$REPS, $path"
-			for f in $fams; do run $rep $path $f stream1 -m stream -t $T; done
-			for f in $fams; do run $rep $path $f stream4 -m stream -t $T -P 4; done
+			r=run; [ $path = veth ] && r=runc
+			for f in $fams; do $r $rep $path $f stream1 -m stream -t $T; done
+			for f in $fams; do $r $rep $path $f stream4 -m stream -t $T -P 4; done
 			for f in $fams; do run $rep $path $f rr -m rr -t $T -l 1,1024; done
 			for f in $fams; do run $rep $path $f crr -m crr -t $T -l 1; done
 		done
@@ -157,21 +185,7 @@ if want tw; then
 fi
 
 # ---- 4. Where the time goes: perf (cpu-clock sampling works under TCG) and
-# segments per MB / per transaction, for each family on veth.
-# Counters: XTCP's /proc/net/xtcp/snmp and TCP's /proc/net/snmp + netstat.
-# segs NS FAMILY -> "segs_out segs_in retrans probes delayed_acks ip_out ip_in":
-# the family's own counters, and IP packets (one per GSO/GRO packet).
-segs() {
-	local files=/proc/net/xtcp/snmp
-	[ "$2" = tcp ] && files=/proc/net/netstat
-	$IP netns exec "$1" awk '$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ && !h[$1] { for (i = 2; i <= NF; i++) n[$1, i] = $i; h[$1] = 1; next }
-		$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ { for (i = 2; i <= NF; i++) v[$1 n[$1, i]] = $i }
-		END { x = ("Xtcp:OutSegs" in v) ? "Xtcp:" : "Tcp:"
-		      print v[x "OutSegs"]+0, v[x "InSegs"]+0, v[x "RetransSegs"]+0,
-			    v["Xtcp:TailLossProbes"] + v["TcpExt:TCPLossProbes"],
-			    v["Xtcp:DelayedACKs"] + v["TcpExt:DelayedACKs"],
-			    v["Ip:OutRequests"]+0, v["Ip:InReceives"]+0 }' /proc/net/snmp $files
-}
+# segments per MB / per transaction, for each family on veth (segs above).
 if want profile && [ "${BENCH_PROFILE:-1}" = 1 ]; then
 	PERF=$(command -v perf)
 	for mode in stream rr crr; do

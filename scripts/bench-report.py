@@ -20,7 +20,7 @@ NOTES_BEGIN, NOTES_END = "<!-- notes:begin -->", "<!-- notes:end -->"
 
 
 def parse(path):
-    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "profile": {}}
+    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "cnt": {}, "profile": {}}
     for raw in open(path, errors="replace"):
         line = raw.rstrip("\r\n").replace("\r", "")
         if not line.startswith("@"):
@@ -49,6 +49,16 @@ def parse(path):
             kv = dict(re.findall(r"(x[ab][01])=([0-9,]+)", rest2))
             j = js(rest2[rest2.find("{"):]) if "{" in rest2 else None
             d["segs"].append((fam, mode, kv, j))
+        elif tag == "@CNT":
+            rep, path_, fam, label, rest2 = rest.split(" ", 4)
+            kv = dict(re.findall(r"(x[ab][01])=([0-9,]+)", rest2))
+            try:
+                a0, a1, b0, b1 = ([int(x) for x in kv[k].split(",")] for k in ("xa0", "xa1", "xb0", "xb1"))
+            except (KeyError, ValueError):
+                continue
+            # deltas of: segs_out segs_in retrans probes delayed_acks ip_out ip_in
+            d["cnt"][(int(rep), path_, fam, label)] = ([y - x for x, y in zip(a0, a1)],
+                                                       [y - x for x, y in zip(b0, b1)])
         elif tag == "@PROFILE":
             fam, mode, text = (rest.split(" ", 2) + [""])[:3]
             d["profile"].setdefault((fam, mode), []).append(text)
@@ -70,6 +80,26 @@ FIGURES = [
     ("crr", 0, "per_s", "crr (connect, 1 B each way, close)", "conn/s", True, 1.3),
     ("crr", 0, "p50_us", "crr p50 latency", "us", False, None),
 ]
+# Packets per MB from the counters around each run (@CNT): (path, label,
+# name, function of (server deltas, client deltas), goal). The deltas are
+# segs_out segs_in retrans probes delayed_acks ip_out ip_in (bench-guest.sh's
+# segs()); the client (xb) sends the data, the server (xa) the ACKs.
+PER_MB = [
+    ("veth", "stream1", "stream, 1 connection: IP packets per MB, data (client Ip OutRequests)",
+     lambda a, b: b[5], 1.5),
+    ("veth", "stream1", "stream, 1 connection: IP packets per MB, ACKs back (server Ip OutRequests)",
+     lambda a, b: a[5], 1.5),
+    ("veth", "stream4", "stream, 4 connections: IP packets per MB, data (client Ip OutRequests)",
+     lambda a, b: b[5], None),
+    ("veth", "stream4", "stream, 4 connections: IP packets per MB, ACKs back (server Ip OutRequests)",
+     lambda a, b: a[5], None),
+]
+
+
+def mb(r):
+    return (r.get("bytes", 0) / 1e6) or None
+
+
 CONNS = [
     ("connect_per_s", "conns: connections opened", "conn/s", True, None),
     ("slab_per_conn_b", "kernel memory per connection, both ends (slab objects in use)", "bytes", False, 1.0),
@@ -102,7 +132,7 @@ def spread(vals):
 def ratio_cell(ratios, higher, goal):
     ratios = [r for r in ratios if r is not None]
     if not ratios:
-        return "-", "-"
+        return "-", "-" if goal is not None else ""
     cell = " / ".join(f"{x:.2f}" for x in (min(ratios), statistics.median(ratios), max(ratios)))
     if goal is None:
         return cell, ""
@@ -120,6 +150,33 @@ def value(res, idx, key):
     return r.get(key)
 
 
+def row(path, name, unit, xs, ts, higher, goal):
+    rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
+    cell, g = ratio_cell(rs, higher, goal)
+    if not higher:
+        name += " (lower is better)"
+    return f"| {path} | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |"
+
+
+def derived(d, idx, reps, path, label, fn):
+    """fn(result, server deltas, client deltas) for each rep and family, or
+    None where the run or its counters are missing or failed."""
+    out = {}
+    for fam in ("xtcp", "tcp"):
+        vals = []
+        for r in reps:
+            res, c = idx.get((r, path, fam, label)), d["cnt"].get((r, path, fam, label))
+            if not res or not c or value(res, 0, "bytes") is None:
+                vals.append(None)
+                continue
+            try:
+                vals.append(fn(res[0], *c))
+            except (TypeError, ZeroDivisionError):
+                vals.append(None)
+        out[fam] = vals
+    return out["xtcp"], out["tcp"]
+
+
 def main_table(d):
     out = []
     reps = sorted({b[0] for b in d["bench"]})
@@ -133,11 +190,13 @@ def main_table(d):
             ts = [value(idx.get((r, path, "tcp", label)), i, key) for r in reps]
             if not any(v is not None for v in xs + ts):
                 continue
-            rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
-            cell, g = ratio_cell(rs, higher, goal)
-            if not higher:
-                name += " (lower is better)"
-            out.append(f"| {path} | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |")
+            out.append(row(path, name, unit, xs, ts, higher, goal))
+        if path != "veth":
+            continue
+        for path_, label, name, fn, goal in PER_MB:
+            xs, ts = derived(d, idx, reps, path_, label, lambda r, a, b: fn(a, b) / mb(r))
+            if any(v is not None for v in xs + ts):
+                out.append(row(path_, name, "per MB", xs, ts, False, goal))
     for key, name, unit, higher, goal in CONNS:
         xs = [value(idx.get((r, "veth", "xtcp", "conns")), 0, key) for r in reps]
         ts = [value(idx.get((r, "veth", "tcp", "conns")), 0, key) for r in reps]
@@ -350,6 +409,8 @@ run and gives min / median / max of those ratios.
   memory = growth of the objects in use in /proc/slabinfo (both ends:
   sockets, files, inodes, dentries, epoll items) per connection; then the
   client closes first and the TIME-WAIT entries in its netns are counted.
+- **IP packets per MB**: Ip OutRequests in the client's (data) and the
+  server's (ACK) namespace around each veth stream run, per MB delivered.
 - The absolute numbers are those of an emulated CPU (TCG is 10-50x slower
   than hardware) on a host shared with other VMs; ratios are what to read.
 """
