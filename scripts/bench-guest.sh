@@ -19,15 +19,16 @@
 # (milliseconds on a shared host), which would swamp what is measured.
 #
 # Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
-# BENCH_CONNS (conns mode, 2000), BENCH_TW (TIME-WAIT entries, 100000),
-# BENCH_PROFILE (1: perf record), BENCH_ONLY (words, comma-separated:
-# matrix,conns,tw,profile).
+# BENCH_WAN_TIME (seconds per wan figure, 10), BENCH_CONNS (conns mode,
+# 2000), BENCH_TW (TIME-WAIT entries, 100000), BENCH_PROFILE (1: perf
+# record), BENCH_ONLY (words, comma-separated: matrix,wan,conns,tw,profile).
 XTCP_NO_TAP=1
 . "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
 set +e
 
 REPS=${BENCH_REPS:-3}
 T=${BENCH_TIME:-2}
+WT=${BENCH_WAN_TIME:-10}
 NCONNS=${BENCH_CONNS:-2000}
 NTW=${BENCH_TW:-100000}
 ONLY=${BENCH_ONLY:-}
@@ -43,7 +44,8 @@ info accel "$(grep -q hypervisor /proc/cpuinfo && echo "QEMU $(cat /sys/class/dm
 info memory "$(awk '/MemTotal/ {print int($2/1024) " MB"}' /proc/meminfo)"
 info reps "$REPS"
 info time "$T"
-info sysctl "xtcp: $(cd /proc/sys/net/xtcp && for f in delack_ms tw_timeout_ms max_tw_buckets; do [ -r $f ] && printf '%s=%s ' $f "$(cat $f)"; done)tcp: tcp_max_tw_buckets=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets)"
+info wan_time "$WT"
+info sysctl "xtcp: $(cd /proc/sys/net/xtcp && for f in delack_ms tw_timeout_ms max_tw_buckets congestion_control; do [ -r $f ] && printf '%s=%s ' $f "$(cat $f)"; done)tcp: tcp_max_tw_buckets=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets) tcp_congestion_control=$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
 
 netns_setup
 info mtu "$(in_xa cat /sys/class/net/va/mtu)"
@@ -104,6 +106,52 @@ if want matrix; then
 			for f in $fams; do run $rep $path $f rr -m rr -t $T -l 1,1024; done
 			for f in $fams; do run $rep $path $f crr -m crr -t $T -l 1; done
 		done
+	done
+fi
+
+# ---- 1b. A long fat pipe: netem on both ends of the veth pair, 25 ms each
+# way (50 ms RTT), without and with 0.1% loss on each end; one connection
+# for WT seconds, both families with CUBIC, order flipped per rep. netem
+# acts on the packets as handed to the device: a 64 KB GSO packet (either
+# family) is delayed, or lost, whole. TCP's per-destination metrics cache
+# (a loss run's ssthresh) is off here, XTCP has none.
+sysv() { $IP netns exec "$1" cat "/proc/sys/$2" 2>/dev/null | tr -s '\t ' ' '; }
+if want wan; then
+	modprobe sch_netem 2>/dev/null
+	for ns in $XA $XB; do
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=cubic
+		$IP netns exec $ns sh -c 'echo cubic > /proc/sys/net/xtcp/congestion_control'
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=1
+		$IP netns exec $ns $IP tcp_metrics flush all 2>/dev/null
+	done
+	for ns in $XA $XB; do
+		info wan_cc_$ns "tcp_congestion_control=$(sysv $ns net/ipv4/tcp_congestion_control)" \
+			"(available: $(sysv $ns net/ipv4/tcp_available_congestion_control))" \
+			"net.xtcp.congestion_control=$(sysv $ns net/xtcp/congestion_control)" \
+			"tcp_no_metrics_save=$(sysv $ns net/ipv4/tcp_no_metrics_save)"
+		info wan_buf_$ns "tcp_rmem=$(sysv $ns net/ipv4/tcp_rmem) tcp_wmem=$(sysv $ns net/ipv4/tcp_wmem)" \
+			"tcp_moderate_rcvbuf=$(sysv $ns net/ipv4/tcp_moderate_rcvbuf)" \
+			"tcp_adv_win_scale=$(sysv $ns net/ipv4/tcp_adv_win_scale)" \
+			"core.rmem_max=$(cat /proc/sys/net/core/rmem_max) core.wmem_max=$(cat /proc/sys/net/core/wmem_max) (global)" \
+			"xtcp.rmem_max=$(sysv $ns net/xtcp/rmem_max) xtcp.wmem_max=$(sysv $ns net/xtcp/wmem_max)" \
+			"xtcp.moderate_rcvbuf=$(sysv $ns net/xtcp/moderate_rcvbuf)"
+	done
+	on_exit "$IP netns exec $XA $TC qdisc del dev va root 2>/dev/null; $IP netns exec $XB $TC qdisc del dev vb root 2>/dev/null"
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		for cond in delay loss; do
+			extra=; [ $cond = loss ] && extra="loss 0.1%"
+			netem $XA va delay 25ms $extra limit 10000
+			netem $XB vb delay 25ms $extra limit 10000
+			[ $rep = 1 ] && info wan_qdisc_$cond "xa: $(in_xa $TC qdisc show dev va | oneline); xb: $(in_xb $TC qdisc show dev vb | oneline)"
+			log "wan rep $rep/$REPS, $cond"
+			for f in $fams; do runc $rep wan $f $cond -m stream -t $WT; done
+		done
+	done
+	in_xa $TC qdisc del dev va root; in_xb $TC qdisc del dev vb root
+	info wan_qdisc_after "xa: $(in_xa $TC qdisc show dev va | oneline); xb: $(in_xb $TC qdisc show dev vb | oneline)"
+	for ns in $XA $XB; do
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=0
 	done
 fi
 

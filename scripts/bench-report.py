@@ -94,6 +94,14 @@ PER_MB = [
     ("veth", "stream4", "stream, 4 connections: IP packets per MB, ACKs back (server Ip OutRequests)",
      lambda a, b: a[5], None),
 ]
+WAN_PATH = {"delay": "veth, netem 25 ms each way (50 ms RTT)",
+            "loss": "veth, netem 25 ms and 0.1% loss each way"}
+# (label, name, unit, function of (result, server deltas, client deltas), higher, goal)
+WAN = [
+    ("stream, 1 connection, CUBIC", "Mbit/s", lambda r, a, b: r.get("mbit_s"), True, 0.9),
+    ("data segments retransmitted per MB (client's family RetransSegs)", "per MB",
+     lambda r, a, b: b[2] / mb(r), False, None),
+]
 
 
 def mb(r):
@@ -197,6 +205,11 @@ def main_table(d):
             xs, ts = derived(d, idx, reps, path_, label, lambda r, a, b: fn(a, b) / mb(r))
             if any(v is not None for v in xs + ts):
                 out.append(row(path_, name, "per MB", xs, ts, False, goal))
+    for cond in ("delay", "loss"):
+        for name, unit, fn, higher, goal in WAN:
+            xs, ts = derived(d, idx, reps, "wan", cond, fn)
+            if any(v is not None for v in xs + ts):
+                out.append(row(WAN_PATH[cond], name, unit, xs, ts, higher, goal))
     for key, name, unit, higher, goal in CONNS:
         xs = [value(idx.get((r, "veth", "xtcp", "conns")), 0, key) for r in reps]
         ts = [value(idx.get((r, "veth", "tcp", "conns")), 0, key) for r in reps]
@@ -337,6 +350,49 @@ def profile_tables(d):
     return out
 
 
+def wan_text(d):
+    info = d["info"]
+    if not any(k[1] == "wan" for k in d["cnt"]):
+        return []
+    o = ["", "### Long fat pipe (netem)", "",
+         f"**wan**: netem on both ends of the veth pair (`tc qdisc replace dev va|vb root netem delay 25ms "
+         f"[loss 0.1%] limit 10000`), so 50 ms RTT, without and then with 0.1% loss each way; one "
+         f"connection for {info.get('wan_time', '?')} s, XTCP and TCP alternating, both with CUBIC; "
+         "the qdiscs are removed afterwards (the later parts run without them). netem acts on the "
+         "packets as handed to the device: a GSO packet of up to 64 KB, XTCP's or TCP's, is delayed "
+         "or lost whole, so 0.1% loss drops up to ~45 segments at a time and far fewer than 0.1% of "
+         "the segments overall (how large each family's packets are: the IP packets per MB rows "
+         "above). TCP's per-destination metrics (a loss run's ssthresh reused by the next "
+         "connection) are off here (tcp_no_metrics_save=1); XTCP keeps none.", ""]
+    for ns in ("xa", "xb"):
+        role = "server, receiver" if ns == "xa" else "client, sender"
+        o.append(f"- {ns} ({role}): {info.get('wan_cc_' + ns, '?')}; buffers: {info.get('wan_buf_' + ns, '?')}")
+    idx = {(b[0], b[1], b[2], b[3]): b[4] for b in d["bench"]}
+    rates = [value(idx.get(k), 0, "mbit_s") for k in idx if k[1] == "wan"]
+    rates = [r for r in rates if r]
+    if rates:
+        bdp = max(rates) * 1e6 * 0.050 / 8
+
+        def num(ns, rx):
+            m = re.search(rx, info.get("wan_buf_" + ns, ""))
+            return int(m.group(1)) if m else 0
+        lim = {"TCP receive window (tcp_rmem[2] / 2, tcp_adv_win_scale=1)":
+               num("xa", r"tcp_rmem=\d+ \d+ (\d+)"),
+               "XTCP receive window (net.xtcp.rmem_max / 2)": num("xa", r"xtcp\.rmem_max=(\d+)"),
+               "TCP send buffer (tcp_wmem[2])": 2 * num("xb", r"tcp_wmem=\d+ \d+ (\d+)"),
+               "XTCP send buffer (net.xtcp.wmem_max)": 2 * num("xb", r"xtcp\.wmem_max=(\d+)")}
+        parts = [f"{k} {v // 2 // 1024:,} KB: {'fits' if v // 2 >= bdp else 'does NOT fit'}"
+                 for k, v in lim.items() if v]
+        o.append(f"- The pipe at the fastest wan run ({max(rates):.0f} Mbit/s) holds {bdp / 1024:,.0f} KB "
+                 f"(rate × 50 ms), against the largest windows the buffer maxima allow (a receive "
+                 f"buffer advertises half of itself as window; a send buffer counts skb truesize, so "
+                 f"it holds somewhat less data than its size): {'; '.join(parts)}.")
+    for k in ("wan_qdisc_delay", "wan_qdisc_loss", "wan_qdisc_after"):
+        if k in info:
+            o.append(f"- qdiscs {k[10:]}: {info[k]}")
+    return o
+
+
 def render(d, meta):
     o = []
     info = d["info"]
@@ -344,12 +400,14 @@ def render(d, meta):
     o.append("")
     o.append(f"Guest kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, "
              f"{info.get('memory', '?')}, QEMU TCG (software emulation, no KVM); "
-             f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure; "
+             f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure "
+             f"({info.get('wan_time', '?')} s for the netem ones); "
              f"veth MTU {info.get('mtu', '?')}; defaults: {info.get('sysctl', '?')}.")
     for k, v in meta.items():
         o.append(f"{k}: {v}.  ")
     o.append("")
     o += main_table(d)
+    o += wan_text(d)
     errs = errors(d)
     if errs:
         o += ["", "Errors reported by xtcpperf during the runs:", ""] + errs
@@ -395,6 +453,9 @@ run and gives min / median / max of those ratios.
 
 - **veth**: client in netns xb, server in xa, a veth pair, MTU 1500.
   **lo**: both in xa over 127.0.0.1 (MTU 65536).
+- **veth, netem**: the same veth pair with netem on both ends, 25 ms each
+  way (50 ms RTT), without and with 0.1% loss each way, one connection for
+  10 s, CUBIC for both families.
 - Both ends are pinned to vCPU 0 (`taskset -c 0`): under QEMU TCG a wake-up
   on the other vCPU waits for the host to run that vCPU's thread
   (milliseconds on the shared 2-core host), which swamps the protocol.
