@@ -21,7 +21,7 @@
 # Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
 # BENCH_WAN_TIME (seconds per wan figure, 10), BENCH_CONNS (conns mode,
 # 2000), BENCH_TW (TIME-WAIT entries, 100000), BENCH_PROFILE (1: perf
-# record), BENCH_ONLY (words, comma-separated: matrix,wan,conns,tw,profile).
+# record), BENCH_ONLY (words, comma-separated: matrix,wan,gro,conns,tw,profile).
 XTCP_NO_TAP=1
 . "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
 set +e
@@ -153,6 +153,35 @@ if want wan; then
 	for ns in $XA $XB; do
 		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=0
 	done
+fi
+
+# ---- 1c. GRO: the receiver's veth end (va) with GRO on, which gives veth a
+# NAPI context, and the sender's end (vb) with every segmentation offload
+# off (TSO, GSO, and the SCTP GSO type XTCP's large skbs borrow), so the
+# wire carries MTU-sized packets and large skbs exist only where GRO builds
+# them. One connection, both families; Ip InReceives in xa counts the
+# packets IP was handed after GRO. The offloads are restored afterwards.
+if want gro; then
+	ETHTOOL=$(command -v ethtool || echo /usr/sbin/ethtool)
+	feat() { $IP netns exec $1 $ETHTOOL -k $2 2>&1 | awk -v f="$3" -F': ' '$1 == f { print $2 }' | cut -d' ' -f1; }
+	gro0=$(feat $XA va generic-receive-offload)
+	tso0=$(feat $XB vb tcp-segmentation-offload) gso0=$(feat $XB vb generic-segmentation-offload)
+	sctp0=$(feat $XB vb tx-sctp-segmentation)
+	info gro_before "va: gro=$gro0; vb: tso=$tso0 gso=$gso0 tx-sctp-segmentation=$sctp0"
+	in_xa $ETHTOOL -K va gro on || info gro_error "ethtool -K va gro on failed"
+	in_xb $ETHTOOL -K vb tso off gso off tx-sctp-segmentation off || info gro_error "ethtool -K vb ... off failed"
+	on_exit "$IP netns exec $XA $ETHTOOL -K va gro ${gro0:-off} 2>/dev/null; $IP netns exec $XB $ETHTOOL -K vb tso ${tso0:-on} gso ${gso0:-on} tx-sctp-segmentation ${sctp0:-on} 2>/dev/null"
+	info gro_during "va: gro=$(feat $XA va generic-receive-offload); vb: tso=$(feat $XB vb tcp-segmentation-offload)" \
+		"gso=$(feat $XB vb generic-segmentation-offload) tx-sctp-segmentation=$(feat $XB vb tx-sctp-segmentation)"
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		log "gro rep $rep/$REPS"
+		for f in $fams; do runc $rep gro $f stream1 -m stream -t $T; done
+	done
+	in_xa $ETHTOOL -K va gro ${gro0:-off}
+	in_xb $ETHTOOL -K vb tso ${tso0:-on} gso ${gso0:-on} tx-sctp-segmentation ${sctp0:-on}
+	info gro_after "va: gro=$(feat $XA va generic-receive-offload); vb: tso=$(feat $XB vb tcp-segmentation-offload)" \
+		"gso=$(feat $XB vb generic-segmentation-offload) tx-sctp-segmentation=$(feat $XB vb tx-sctp-segmentation)"
 fi
 
 # ---- 2. Memory per connection and TIME-WAIT entries (client closes first,

@@ -96,11 +96,21 @@ PER_MB = [
 ]
 WAN_PATH = {"delay": "veth, netem 25 ms each way (50 ms RTT)",
             "loss": "veth, netem 25 ms and 0.1% loss each way"}
+GRO_PATH = "veth, receiver GRO on, sender TSO/GSO off"
 # (label, name, unit, function of (result, server deltas, client deltas), higher, goal)
 WAN = [
     ("stream, 1 connection, CUBIC", "Mbit/s", lambda r, a, b: r.get("mbit_s"), True, 0.9),
     ("data segments retransmitted per MB (client's family RetransSegs)", "per MB",
      lambda r, a, b: b[2] / mb(r), False, None),
+]
+GRO = [
+    ("stream, 1 connection", "Mbit/s", lambda r, a, b: r.get("mbit_s"), True, None),
+    ("IP packets per MB received by the server (Ip InReceives, after GRO)", "per MB",
+     lambda r, a, b: a[6] / mb(r), False, None),
+    ("IP packets per MB sent, data (client Ip OutRequests, before the device segments)", "per MB",
+     lambda r, a, b: b[5] / mb(r), False, None),
+    ("IP packets per MB, ACKs back (server Ip OutRequests)", "per MB",
+     lambda r, a, b: a[5] / mb(r), False, None),
 ]
 
 
@@ -210,6 +220,10 @@ def main_table(d):
             xs, ts = derived(d, idx, reps, "wan", cond, fn)
             if any(v is not None for v in xs + ts):
                 out.append(row(WAN_PATH[cond], name, unit, xs, ts, higher, goal))
+    for name, unit, fn, higher, goal in GRO:
+        xs, ts = derived(d, idx, reps, "gro", "stream1", fn)
+        if any(v is not None for v in xs + ts):
+            out.append(row(GRO_PATH, name, unit, xs, ts, higher, goal))
     for key, name, unit, higher, goal in CONNS:
         xs = [value(idx.get((r, "veth", "xtcp", "conns")), 0, key) for r in reps]
         ts = [value(idx.get((r, "veth", "tcp", "conns")), 0, key) for r in reps]
@@ -354,7 +368,7 @@ def wan_text(d):
     info = d["info"]
     if not any(k[1] == "wan" for k in d["cnt"]):
         return []
-    o = ["", "### Long fat pipe (netem)", "",
+    o = ["", "### Long fat pipe (netem) and GRO", "",
          f"**wan**: netem on both ends of the veth pair (`tc qdisc replace dev va|vb root netem delay 25ms "
          f"[loss 0.1%] limit 10000`), so 50 ms RTT, without and then with 0.1% loss each way; one "
          f"connection for {info.get('wan_time', '?')} s, XTCP and TCP alternating, both with CUBIC; "
@@ -393,6 +407,26 @@ def wan_text(d):
     return o
 
 
+def gro_text(d):
+    info = d["info"]
+    if not any(k[1] == "gro" for k in d["cnt"]):
+        return []
+    o = ["", f"**gro**: `ethtool -K va gro on` on the server's (receiving) veth end, which gives veth "
+         "a NAPI context and so GRO, and `ethtool -K vb tso off gso off tx-sctp-segmentation off` on "
+         "the client's (sending) end (tx-sctp-segmentation: the GSO type XTCP's large skbs carry), "
+         "so the wire carries MTU-sized packets and a large skb exists on the receiving side only if "
+         "GRO built it. Stream, one connection, both families; \"received\" counts Ip InReceives in "
+         "the server's namespace, one per packet GRO hands to IP (without GRO, one per MTU-sized segment: about 690 per MB). "
+         "TCP's sender still builds GSO packets (TCP always does) that the stack cuts to MTU size at "
+         "the device, so its \"sent\" IP count stays low; XTCP's sender builds one skb per segment "
+         "when the device has no GSO for it. The offloads are restored afterwards.", ""]
+    for k, what in (("gro_before", "before"), ("gro_during", "during"), ("gro_after", "after"),
+                    ("gro_error", "error")):
+        if k in info:
+            o.append(f"- offloads {what}: {info[k]}")
+    return o
+
+
 def render(d, meta):
     o = []
     info = d["info"]
@@ -408,6 +442,7 @@ def render(d, meta):
     o.append("")
     o += main_table(d)
     o += wan_text(d)
+    o += gro_text(d)
     errs = errors(d)
     if errs:
         o += ["", "Errors reported by xtcpperf during the runs:", ""] + errs
@@ -456,6 +491,8 @@ run and gives min / median / max of those ratios.
 - **veth, netem**: the same veth pair with netem on both ends, 25 ms each
   way (50 ms RTT), without and with 0.1% loss each way, one connection for
   10 s, CUBIC for both families.
+  **veth, receiver GRO on**: the receiving end with GRO (veth NAPI), the
+  sending end with no segmentation offload, so only GRO makes large skbs.
 - Both ends are pinned to vCPU 0 (`taskset -c 0`): under QEMU TCG a wake-up
   on the other vCPU waits for the host to run that vCPU's thread
   (milliseconds on the shared 2-core host), which swamps the protocol.
