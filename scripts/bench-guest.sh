@@ -11,24 +11,28 @@
 #   @INFO <key> <value...>
 #   @PROFILE <family> <mode> <text>        (perf report lines)
 #   @SEGS <family> <mode> <key=value...>   (segment counts per run)
+#   @CNT <rep> <path> <family> <label> xa0=.. xa1=.. xb0=.. xb1=..
+#                                          (the counters around a @BENCH run)
 #
 # Both ends of every measurement are pinned to vCPU 0 (taskset): under TCG a
 # wake-up across vCPUs waits for the host to schedule the other vCPU thread
 # (milliseconds on a shared host), which would swamp what is measured.
 #
 # Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
-# BENCH_CONNS (conns mode, 2000), BENCH_TW (TIME-WAIT entries, 100000),
-# BENCH_PROFILE (1: perf record), BENCH_ONLY (a word: matrix|conns|tw|profile).
+# BENCH_WAN_TIME (seconds per wan figure, 10), BENCH_CONNS (conns mode,
+# 2000), BENCH_TW (TIME-WAIT entries, 100000), BENCH_PROFILE (1: perf
+# record), BENCH_ONLY (words, comma-separated: matrix,wan,gro,conns,tw,profile).
 XTCP_NO_TAP=1
 . "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
 set +e
 
 REPS=${BENCH_REPS:-3}
 T=${BENCH_TIME:-2}
+WT=${BENCH_WAN_TIME:-10}
 NCONNS=${BENCH_CONNS:-2000}
 NTW=${BENCH_TW:-100000}
 ONLY=${BENCH_ONLY:-}
-want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+want() { [ -z "$ONLY" ] || case ",$ONLY," in *",$1,"*) true ;; *) false ;; esac; }
 info() { echo "@INFO $*"; }
 log() { echo "# $(date +%T) $*"; }
 oneline() { tr -d '\n'; }
@@ -40,7 +44,8 @@ info accel "$(grep -q hypervisor /proc/cpuinfo && echo "QEMU $(cat /sys/class/dm
 info memory "$(awk '/MemTotal/ {print int($2/1024) " MB"}' /proc/meminfo)"
 info reps "$REPS"
 info time "$T"
-info sysctl "xtcp: $(cd /proc/sys/net/xtcp && for f in delack_ms tw_timeout_ms max_tw_buckets; do [ -r $f ] && printf '%s=%s ' $f "$(cat $f)"; done)tcp: tcp_max_tw_buckets=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets)"
+info wan_time "$WT"
+info sysctl "xtcp: $(cd /proc/sys/net/xtcp && for f in delack_ms tw_timeout_ms max_tw_buckets congestion_control; do [ -r $f ] && printf '%s=%s ' $f "$(cat $f)"; done)tcp: tcp_max_tw_buckets=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets) tcp_congestion_control=$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
 
 netns_setup
 info mtu "$(in_xa cat /sys/class/net/va/mtu)"
@@ -57,12 +62,36 @@ done
 # run REP PATH FAMILY LABEL XTCPPERF-ARGS...
 run() {
 	local rep=$1 path=$2 fam=$3 label=$4 out; shift 4
-	if [ "$path" = veth ]; then
-		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f "$fam" --json "$@" 2>&1)
-	else
+	if [ "$path" = lo ]; then
 		out=$(in_xa $PIN xtcpperf -c 127.0.0.1 -p 5202 -f "$fam" --json "$@" 2>&1)
+	else
+		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f "$fam" --json "$@" 2>&1)
 	fi
 	echo "@BENCH $rep $path $fam $label $(echo "$out" | oneline)"
+}
+
+# Counters: XTCP's /proc/net/xtcp/snmp and TCP's /proc/net/snmp + netstat.
+# segs NS FAMILY -> "segs_out segs_in retrans probes delayed_acks ip_out ip_in":
+# the family's own counters, and IP packets (one per GSO/GRO packet).
+segs() {
+	local files=/proc/net/xtcp/snmp
+	[ "$2" = tcp ] && files=/proc/net/netstat
+	$IP netns exec "$1" awk '$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ && !h[$1] { for (i = 2; i <= NF; i++) n[$1, i] = $i; h[$1] = 1; next }
+		$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ { for (i = 2; i <= NF; i++) v[$1 n[$1, i]] = $i }
+		END { x = ("Xtcp:OutSegs" in v) ? "Xtcp:" : "Tcp:"
+		      print v[x "OutSegs"]+0, v[x "InSegs"]+0, v[x "RetransSegs"]+0,
+			    v["Xtcp:TailLossProbes"] + v["TcpExt:TCPLossProbes"],
+			    v["Xtcp:DelayedACKs"] + v["TcpExt:DelayedACKs"],
+			    v["Ip:OutRequests"]+0, v["Ip:InReceives"]+0 }' /proc/net/snmp $files
+}
+
+# runc: run, and the counters of both namespaces around it (veth only)
+runc() {
+	local a0 a1 b0 b1
+	a0=$(segs $XA $3) b0=$(segs $XB $3)
+	run "$@"
+	a1=$(segs $XA $3) b1=$(segs $XB $3)
+	echo "@CNT $1 $2 $3 $4 xa0=${a0// /,} xa1=${a1// /,} xb0=${b0// /,} xb1=${b1// /,}"
 }
 
 # ---- 1. The matrix: each figure for both families, order flipped per rep.
@@ -71,12 +100,88 @@ if want matrix; then
 		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
 		for path in veth lo; do
 			log "rep $rep/$REPS, $path"
-			for f in $fams; do run $rep $path $f stream1 -m stream -t $T; done
-			for f in $fams; do run $rep $path $f stream4 -m stream -t $T -P 4; done
+			r=run; [ $path = veth ] && r=runc
+			for f in $fams; do $r $rep $path $f stream1 -m stream -t $T; done
+			for f in $fams; do $r $rep $path $f stream4 -m stream -t $T -P 4; done
 			for f in $fams; do run $rep $path $f rr -m rr -t $T -l 1,1024; done
 			for f in $fams; do run $rep $path $f crr -m crr -t $T -l 1; done
 		done
 	done
+fi
+
+# ---- 1b. A long fat pipe: netem on both ends of the veth pair, 25 ms each
+# way (50 ms RTT), without and with 0.1% loss on each end; one connection
+# for WT seconds, both families with CUBIC, order flipped per rep. netem
+# acts on the packets as handed to the device: a 64 KB GSO packet (either
+# family) is delayed, or lost, whole. TCP's per-destination metrics cache
+# (a loss run's ssthresh) is off here, XTCP has none.
+sysv() { $IP netns exec "$1" cat "/proc/sys/$2" 2>/dev/null | tr -s '\t ' ' '; }
+if want wan; then
+	modprobe sch_netem 2>/dev/null
+	for ns in $XA $XB; do
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=cubic
+		$IP netns exec $ns sh -c 'echo cubic > /proc/sys/net/xtcp/congestion_control'
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=1
+		$IP netns exec $ns $IP tcp_metrics flush all 2>/dev/null
+	done
+	for ns in $XA $XB; do
+		info wan_cc_$ns "tcp_congestion_control=$(sysv $ns net/ipv4/tcp_congestion_control)" \
+			"(available: $(sysv $ns net/ipv4/tcp_available_congestion_control))" \
+			"net.xtcp.congestion_control=$(sysv $ns net/xtcp/congestion_control)" \
+			"tcp_no_metrics_save=$(sysv $ns net/ipv4/tcp_no_metrics_save)"
+		info wan_buf_$ns "tcp_rmem=$(sysv $ns net/ipv4/tcp_rmem) tcp_wmem=$(sysv $ns net/ipv4/tcp_wmem)" \
+			"tcp_moderate_rcvbuf=$(sysv $ns net/ipv4/tcp_moderate_rcvbuf)" \
+			"tcp_adv_win_scale=$(sysv $ns net/ipv4/tcp_adv_win_scale)" \
+			"core.rmem_max=$(cat /proc/sys/net/core/rmem_max) core.wmem_max=$(cat /proc/sys/net/core/wmem_max) (global)" \
+			"xtcp.rmem_max=$(sysv $ns net/xtcp/rmem_max) xtcp.wmem_max=$(sysv $ns net/xtcp/wmem_max)" \
+			"xtcp.moderate_rcvbuf=$(sysv $ns net/xtcp/moderate_rcvbuf)"
+	done
+	on_exit "$IP netns exec $XA $TC qdisc del dev va root 2>/dev/null; $IP netns exec $XB $TC qdisc del dev vb root 2>/dev/null"
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		for cond in delay loss; do
+			extra=; [ $cond = loss ] && extra="loss 0.1%"
+			netem $XA va delay 25ms $extra limit 10000
+			netem $XB vb delay 25ms $extra limit 10000
+			[ $rep = 1 ] && info wan_qdisc_$cond "xa: $(in_xa $TC qdisc show dev va | oneline); xb: $(in_xb $TC qdisc show dev vb | oneline)"
+			log "wan rep $rep/$REPS, $cond"
+			for f in $fams; do runc $rep wan $f $cond -m stream -t $WT; done
+		done
+	done
+	in_xa $TC qdisc del dev va root; in_xb $TC qdisc del dev vb root
+	info wan_qdisc_after "xa: $(in_xa $TC qdisc show dev va | oneline); xb: $(in_xb $TC qdisc show dev vb | oneline)"
+	for ns in $XA $XB; do
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=0
+	done
+fi
+
+# ---- 1c. GRO: the receiver's veth end (va) with GRO on, which gives veth a
+# NAPI context, and the sender's end (vb) with every segmentation offload
+# off (TSO, GSO, and the SCTP GSO type XTCP's large skbs borrow), so the
+# wire carries MTU-sized packets and large skbs exist only where GRO builds
+# them. One connection, both families; Ip InReceives in xa counts the
+# packets IP was handed after GRO. The offloads are restored afterwards.
+if want gro; then
+	ETHTOOL=$(command -v ethtool || echo /usr/sbin/ethtool)
+	feat() { $IP netns exec $1 $ETHTOOL -k $2 2>&1 | awk -v f="$3" -F': ' '$1 == f { print $2 }' | cut -d' ' -f1; }
+	gro0=$(feat $XA va generic-receive-offload)
+	tso0=$(feat $XB vb tcp-segmentation-offload) gso0=$(feat $XB vb generic-segmentation-offload)
+	sctp0=$(feat $XB vb tx-sctp-segmentation)
+	info gro_before "va: gro=$gro0; vb: tso=$tso0 gso=$gso0 tx-sctp-segmentation=$sctp0"
+	in_xa $ETHTOOL -K va gro on || info gro_error "ethtool -K va gro on failed"
+	in_xb $ETHTOOL -K vb tso off gso off tx-sctp-segmentation off || info gro_error "ethtool -K vb ... off failed"
+	on_exit "$IP netns exec $XA $ETHTOOL -K va gro ${gro0:-off} 2>/dev/null; $IP netns exec $XB $ETHTOOL -K vb tso ${tso0:-on} gso ${gso0:-on} tx-sctp-segmentation ${sctp0:-on} 2>/dev/null"
+	info gro_during "va: gro=$(feat $XA va generic-receive-offload); vb: tso=$(feat $XB vb tcp-segmentation-offload)" \
+		"gso=$(feat $XB vb generic-segmentation-offload) tx-sctp-segmentation=$(feat $XB vb tx-sctp-segmentation)"
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		log "gro rep $rep/$REPS"
+		for f in $fams; do runc $rep gro $f stream1 -m stream -t $T; done
+	done
+	in_xa $ETHTOOL -K va gro ${gro0:-off}
+	in_xb $ETHTOOL -K vb tso ${tso0:-on} gso ${gso0:-on} tx-sctp-segmentation ${sctp0:-on}
+	info gro_after "va: gro=$(feat $XA va generic-receive-offload); vb: tso=$(feat $XB vb tcp-segmentation-offload)" \
+		"gso=$(feat $XB vb generic-segmentation-offload) tx-sctp-segmentation=$(feat $XB vb tx-sctp-segmentation)"
 fi
 
 # ---- 2. Memory per connection and TIME-WAIT entries (client closes first,
@@ -157,21 +262,7 @@ if want tw; then
 fi
 
 # ---- 4. Where the time goes: perf (cpu-clock sampling works under TCG) and
-# segments per MB / per transaction, for each family on veth.
-# Counters: XTCP's /proc/net/xtcp/snmp and TCP's /proc/net/snmp + netstat.
-# segs NS FAMILY -> "segs_out segs_in retrans probes delayed_acks ip_out ip_in":
-# the family's own counters, and IP packets (one per GSO/GRO packet).
-segs() {
-	local files=/proc/net/xtcp/snmp
-	[ "$2" = tcp ] && files=/proc/net/netstat
-	$IP netns exec "$1" awk '$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ && !h[$1] { for (i = 2; i <= NF; i++) n[$1, i] = $i; h[$1] = 1; next }
-		$1 ~ /^(Xtcp|Tcp|TcpExt|Ip):$/ { for (i = 2; i <= NF; i++) v[$1 n[$1, i]] = $i }
-		END { x = ("Xtcp:OutSegs" in v) ? "Xtcp:" : "Tcp:"
-		      print v[x "OutSegs"]+0, v[x "InSegs"]+0, v[x "RetransSegs"]+0,
-			    v["Xtcp:TailLossProbes"] + v["TcpExt:TCPLossProbes"],
-			    v["Xtcp:DelayedACKs"] + v["TcpExt:DelayedACKs"],
-			    v["Ip:OutRequests"]+0, v["Ip:InReceives"]+0 }' /proc/net/snmp $files
-}
+# segments per MB / per transaction, for each family on veth (segs above).
 if want profile && [ "${BENCH_PROFILE:-1}" = 1 ]; then
 	PERF=$(command -v perf)
 	for mode in stream rr crr; do

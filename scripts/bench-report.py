@@ -20,7 +20,7 @@ NOTES_BEGIN, NOTES_END = "<!-- notes:begin -->", "<!-- notes:end -->"
 
 
 def parse(path):
-    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "profile": {}}
+    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "cnt": {}, "profile": {}}
     for raw in open(path, errors="replace"):
         line = raw.rstrip("\r\n").replace("\r", "")
         if not line.startswith("@"):
@@ -49,6 +49,16 @@ def parse(path):
             kv = dict(re.findall(r"(x[ab][01])=([0-9,]+)", rest2))
             j = js(rest2[rest2.find("{"):]) if "{" in rest2 else None
             d["segs"].append((fam, mode, kv, j))
+        elif tag == "@CNT":
+            rep, path_, fam, label, rest2 = rest.split(" ", 4)
+            kv = dict(re.findall(r"(x[ab][01])=([0-9,]+)", rest2))
+            try:
+                a0, a1, b0, b1 = ([int(x) for x in kv[k].split(",")] for k in ("xa0", "xa1", "xb0", "xb1"))
+            except (KeyError, ValueError):
+                continue
+            # deltas of: segs_out segs_in retrans probes delayed_acks ip_out ip_in
+            d["cnt"][(int(rep), path_, fam, label)] = ([y - x for x, y in zip(a0, a1)],
+                                                       [y - x for x, y in zip(b0, b1)])
         elif tag == "@PROFILE":
             fam, mode, text = (rest.split(" ", 2) + [""])[:3]
             d["profile"].setdefault((fam, mode), []).append(text)
@@ -59,17 +69,55 @@ def parse(path):
 
 # (label, result index, key, name, unit, higher_is_better, goal)
 FIGURES = [
-    ("stream1", 0, "mbit_s", "stream, 1 connection", "Mbit/s", True, 0.9),
-    ("stream4", 0, "mbit_s", "stream, 4 connections", "Mbit/s", True, 0.9),
-    ("rr", 0, "per_s", "rr 1 B", "trans/s", True, 1.0),
+    ("stream1", 0, "mbit_s", "stream, 1 connection", "Mbit/s", True, 1.0),
+    ("stream4", 0, "mbit_s", "stream, 4 connections", "Mbit/s", True, 1.0),
+    ("rr", 0, "per_s", "rr 1 B", "trans/s", True, 1.1),
     ("rr", 0, "p50_us", "rr 1 B p50 latency", "us", False, None),
     ("rr", 0, "p99_us", "rr 1 B p99 latency", "us", False, None),
-    ("rr", 1, "per_s", "rr 1 KB", "trans/s", True, 1.0),
+    ("rr", 1, "per_s", "rr 1 KB", "trans/s", True, 1.1),
     ("rr", 1, "p50_us", "rr 1 KB p50 latency", "us", False, None),
     ("rr", 1, "p99_us", "rr 1 KB p99 latency", "us", False, None),
-    ("crr", 0, "per_s", "crr (connect, 1 B each way, close)", "conn/s", True, 1.0),
+    ("crr", 0, "per_s", "crr (connect, 1 B each way, close)", "conn/s", True, 1.3),
     ("crr", 0, "p50_us", "crr p50 latency", "us", False, None),
 ]
+# Packets per MB from the counters around each run (@CNT): (path, label,
+# name, function of (server deltas, client deltas), goal). The deltas are
+# segs_out segs_in retrans probes delayed_acks ip_out ip_in (bench-guest.sh's
+# segs()); the client (xb) sends the data, the server (xa) the ACKs.
+PER_MB = [
+    ("veth", "stream1", "stream, 1 connection: IP packets per MB, data (client Ip OutRequests)",
+     lambda a, b: b[5], 1.5),
+    ("veth", "stream1", "stream, 1 connection: IP packets per MB, ACKs back (server Ip OutRequests)",
+     lambda a, b: a[5], 1.5),
+    ("veth", "stream4", "stream, 4 connections: IP packets per MB, data (client Ip OutRequests)",
+     lambda a, b: b[5], None),
+    ("veth", "stream4", "stream, 4 connections: IP packets per MB, ACKs back (server Ip OutRequests)",
+     lambda a, b: a[5], None),
+]
+WAN_PATH = {"delay": "veth, netem 25 ms each way (50 ms RTT)",
+            "loss": "veth, netem 25 ms and 0.1% loss each way"}
+GRO_PATH = "veth, receiver GRO on, sender TSO/GSO off"
+# (label, name, unit, function of (result, server deltas, client deltas), higher, goal)
+WAN = [
+    ("stream, 1 connection, CUBIC", "Mbit/s", lambda r, a, b: r.get("mbit_s"), True, 0.9),
+    ("data segments retransmitted per MB (client's family RetransSegs)", "per MB",
+     lambda r, a, b: b[2] / mb(r), False, None),
+]
+GRO = [
+    ("stream, 1 connection", "Mbit/s", lambda r, a, b: r.get("mbit_s"), True, None),
+    ("IP packets per MB received by the server (Ip InReceives, after GRO)", "per MB",
+     lambda r, a, b: a[6] / mb(r), False, None),
+    ("IP packets per MB sent, data (client Ip OutRequests, before the device segments)", "per MB",
+     lambda r, a, b: b[5] / mb(r), False, None),
+    ("IP packets per MB, ACKs back (server Ip OutRequests)", "per MB",
+     lambda r, a, b: a[5] / mb(r), False, None),
+]
+
+
+def mb(r):
+    return (r.get("bytes", 0) / 1e6) or None
+
+
 CONNS = [
     ("connect_per_s", "conns: connections opened", "conn/s", True, None),
     ("slab_per_conn_b", "kernel memory per connection, both ends (slab objects in use)", "bytes", False, 1.0),
@@ -102,7 +150,7 @@ def spread(vals):
 def ratio_cell(ratios, higher, goal):
     ratios = [r for r in ratios if r is not None]
     if not ratios:
-        return "-", "-"
+        return "-", "-" if goal is not None else ""
     cell = " / ".join(f"{x:.2f}" for x in (min(ratios), statistics.median(ratios), max(ratios)))
     if goal is None:
         return cell, ""
@@ -120,6 +168,33 @@ def value(res, idx, key):
     return r.get(key)
 
 
+def row(path, name, unit, xs, ts, higher, goal):
+    rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
+    cell, g = ratio_cell(rs, higher, goal)
+    if not higher:
+        name += " (lower is better)"
+    return f"| {path} | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |"
+
+
+def derived(d, idx, reps, path, label, fn):
+    """fn(result, server deltas, client deltas) for each rep and family, or
+    None where the run or its counters are missing or failed."""
+    out = {}
+    for fam in ("xtcp", "tcp"):
+        vals = []
+        for r in reps:
+            res, c = idx.get((r, path, fam, label)), d["cnt"].get((r, path, fam, label))
+            if not res or not c or value(res, 0, "bytes") is None:
+                vals.append(None)
+                continue
+            try:
+                vals.append(fn(res[0], *c))
+            except (TypeError, ZeroDivisionError):
+                vals.append(None)
+        out[fam] = vals
+    return out["xtcp"], out["tcp"]
+
+
 def main_table(d):
     out = []
     reps = sorted({b[0] for b in d["bench"]})
@@ -133,11 +208,22 @@ def main_table(d):
             ts = [value(idx.get((r, path, "tcp", label)), i, key) for r in reps]
             if not any(v is not None for v in xs + ts):
                 continue
-            rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
-            cell, g = ratio_cell(rs, higher, goal)
-            if not higher:
-                name += " (lower is better)"
-            out.append(f"| {path} | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |")
+            out.append(row(path, name, unit, xs, ts, higher, goal))
+        if path != "veth":
+            continue
+        for path_, label, name, fn, goal in PER_MB:
+            xs, ts = derived(d, idx, reps, path_, label, lambda r, a, b: fn(a, b) / mb(r))
+            if any(v is not None for v in xs + ts):
+                out.append(row(path_, name, "per MB", xs, ts, False, goal))
+    for cond in ("delay", "loss"):
+        for name, unit, fn, higher, goal in WAN:
+            xs, ts = derived(d, idx, reps, "wan", cond, fn)
+            if any(v is not None for v in xs + ts):
+                out.append(row(WAN_PATH[cond], name, unit, xs, ts, higher, goal))
+    for name, unit, fn, higher, goal in GRO:
+        xs, ts = derived(d, idx, reps, "gro", "stream1", fn)
+        if any(v is not None for v in xs + ts):
+            out.append(row(GRO_PATH, name, unit, xs, ts, higher, goal))
     for key, name, unit, higher, goal in CONNS:
         xs = [value(idx.get((r, "veth", "xtcp", "conns")), 0, key) for r in reps]
         ts = [value(idx.get((r, "veth", "tcp", "conns")), 0, key) for r in reps]
@@ -278,6 +364,69 @@ def profile_tables(d):
     return out
 
 
+def wan_text(d):
+    info = d["info"]
+    if not any(k[1] == "wan" for k in d["cnt"]):
+        return []
+    o = ["", "### Long fat pipe (netem) and GRO", "",
+         f"**wan**: netem on both ends of the veth pair (`tc qdisc replace dev va|vb root netem delay 25ms "
+         f"[loss 0.1%] limit 10000`), so 50 ms RTT, without and then with 0.1% loss each way; one "
+         f"connection for {info.get('wan_time', '?')} s, XTCP and TCP alternating, both with CUBIC; "
+         "the qdiscs are removed afterwards (the later parts run without them). netem acts on the "
+         "packets as handed to the device: a GSO packet of up to 64 KB, XTCP's or TCP's, is delayed "
+         "or lost whole, so 0.1% loss drops up to ~45 segments at a time and far fewer than 0.1% of "
+         "the segments overall (how large each family's packets are: the IP packets per MB rows "
+         "above). TCP's per-destination metrics (a loss run's ssthresh reused by the next "
+         "connection) are off here (tcp_no_metrics_save=1); XTCP keeps none.", ""]
+    for ns in ("xa", "xb"):
+        role = "server, receiver" if ns == "xa" else "client, sender"
+        o.append(f"- {ns} ({role}): {info.get('wan_cc_' + ns, '?')}; buffers: {info.get('wan_buf_' + ns, '?')}")
+    idx = {(b[0], b[1], b[2], b[3]): b[4] for b in d["bench"]}
+    rates = [value(idx.get(k), 0, "mbit_s") for k in idx if k[1] == "wan"]
+    rates = [r for r in rates if r]
+    if rates:
+        bdp = max(rates) * 1e6 * 0.050 / 8
+
+        def num(ns, rx):
+            m = re.search(rx, info.get("wan_buf_" + ns, ""))
+            return int(m.group(1)) if m else 0
+        lim = {"TCP receive window (tcp_rmem[2] / 2, tcp_adv_win_scale=1)":
+               num("xa", r"tcp_rmem=\d+ \d+ (\d+)"),
+               "XTCP receive window (net.xtcp.rmem_max / 2)": num("xa", r"xtcp\.rmem_max=(\d+)"),
+               "TCP send buffer (tcp_wmem[2])": 2 * num("xb", r"tcp_wmem=\d+ \d+ (\d+)"),
+               "XTCP send buffer (net.xtcp.wmem_max)": 2 * num("xb", r"xtcp\.wmem_max=(\d+)")}
+        parts = [f"{k} {v // 2 // 1024:,} KB: {'fits' if v // 2 >= bdp else 'does NOT fit'}"
+                 for k, v in lim.items() if v]
+        o.append(f"- The pipe at the fastest wan run ({max(rates):.0f} Mbit/s) holds {bdp / 1024:,.0f} KB "
+                 f"(rate × 50 ms), against the largest windows the buffer maxima allow (a receive "
+                 f"buffer advertises half of itself as window; a send buffer counts skb truesize, so "
+                 f"it holds somewhat less data than its size): {'; '.join(parts)}.")
+    for k in ("wan_qdisc_delay", "wan_qdisc_loss", "wan_qdisc_after"):
+        if k in info:
+            o.append(f"- qdiscs {k[10:]}: {info[k]}")
+    return o
+
+
+def gro_text(d):
+    info = d["info"]
+    if not any(k[1] == "gro" for k in d["cnt"]):
+        return []
+    o = ["", f"**gro**: `ethtool -K va gro on` on the server's (receiving) veth end, which gives veth "
+         "a NAPI context and so GRO, and `ethtool -K vb tso off gso off tx-sctp-segmentation off` on "
+         "the client's (sending) end (tx-sctp-segmentation: the GSO type XTCP's large skbs carry), "
+         "so the wire carries MTU-sized packets and a large skb exists on the receiving side only if "
+         "GRO built it. Stream, one connection, both families; \"received\" counts Ip InReceives in "
+         "the server's namespace, one per packet GRO hands to IP (without GRO, one per MTU-sized segment: about 690 per MB). "
+         "TCP's sender still builds GSO packets (TCP always does) that the stack cuts to MTU size at "
+         "the device, so its \"sent\" IP count stays low; XTCP's sender builds one skb per segment "
+         "when the device has no GSO for it. The offloads are restored afterwards.", ""]
+    for k, what in (("gro_before", "before"), ("gro_during", "during"), ("gro_after", "after"),
+                    ("gro_error", "error")):
+        if k in info:
+            o.append(f"- offloads {what}: {info[k]}")
+    return o
+
+
 def render(d, meta):
     o = []
     info = d["info"]
@@ -285,12 +434,15 @@ def render(d, meta):
     o.append("")
     o.append(f"Guest kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, "
              f"{info.get('memory', '?')}, QEMU TCG (software emulation, no KVM); "
-             f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure; "
+             f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure "
+             f"({info.get('wan_time', '?')} s for the netem ones); "
              f"veth MTU {info.get('mtu', '?')}; defaults: {info.get('sysctl', '?')}.")
     for k, v in meta.items():
         o.append(f"{k}: {v}.  ")
     o.append("")
     o += main_table(d)
+    o += wan_text(d)
+    o += gro_text(d)
     errs = errors(d)
     if errs:
         o += ["", "Errors reported by xtcpperf during the runs:", ""] + errs
@@ -336,6 +488,11 @@ run and gives min / median / max of those ratios.
 
 - **veth**: client in netns xb, server in xa, a veth pair, MTU 1500.
   **lo**: both in xa over 127.0.0.1 (MTU 65536).
+- **veth, netem**: the same veth pair with netem on both ends, 25 ms each
+  way (50 ms RTT), without and with 0.1% loss each way, one connection for
+  10 s, CUBIC for both families.
+  **veth, receiver GRO on**: the receiving end with GRO (veth NAPI), the
+  sending end with no segmentation offload, so only GRO makes large skbs.
 - Both ends are pinned to vCPU 0 (`taskset -c 0`): under QEMU TCG a wake-up
   on the other vCPU waits for the host to run that vCPU's thread
   (milliseconds on the shared 2-core host), which swamps the protocol.
@@ -350,6 +507,8 @@ run and gives min / median / max of those ratios.
   memory = growth of the objects in use in /proc/slabinfo (both ends:
   sockets, files, inodes, dentries, epoll items) per connection; then the
   client closes first and the TIME-WAIT entries in its netns are counted.
+- **IP packets per MB**: Ip OutRequests in the client's (data) and the
+  server's (ACK) namespace around each veth stream run, per MB delivered.
 - The absolute numbers are those of an emulated CPU (TCG is 10-50x slower
   than hardware) on a host shared with other VMs; ratios are what to read.
 """

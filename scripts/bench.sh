@@ -5,7 +5,7 @@
 # (scripts/bench-report.py) and, with WRITE=1, write docs/performance.md.
 # The guest's raw output is kept in build/bench/bench-<time>.log.
 #
-# Environment: WRITE=1; BENCH_REPS, BENCH_TIME, BENCH_CONNS, BENCH_TW,
+# Environment: WRITE=1; BENCH_REPS, BENCH_TIME, BENCH_WAN_TIME, BENCH_CONNS, BENCH_TW,
 # BENCH_PROFILE, BENCH_ONLY are handed to the guest (see bench-guest.sh);
 # VM_TIMEOUT (default 1800 s).
 set -uo pipefail
@@ -19,7 +19,7 @@ log=$B/bench/bench-$stamp.log
 export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 
 guest_env=
-for v in BENCH_REPS BENCH_TIME BENCH_CONNS BENCH_TW BENCH_PROFILE BENCH_ONLY; do
+for v in BENCH_REPS BENCH_TIME BENCH_WAN_TIME BENCH_CONNS BENCH_TW BENCH_PROFILE BENCH_ONLY; do
 	[ -n "${!v:-}" ] && guest_env+="$v=${!v} "
 done
 

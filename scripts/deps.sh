@@ -24,7 +24,7 @@ make			the build
 pkg-config		finds libmnl for the userspace tools
 libmnl-dev		netlink library for the userspace tools
 iproute2		ip netns / veth / tc inside the VM
-ethtool			gso_test: veth GRO on, TSO off (ethtool -K)
+ethtool			gso_test and make bench: veth GRO on (NAPI), GSO/TSO off (ethtool -K)
 python3			test helpers
 iputils-ping		ping between the test namespaces
 file			checks that busybox is the static build
