@@ -96,12 +96,14 @@ bool xtcp_cc_app_limited(const struct xtcp_sock *xs, u32 acked)
 }
 
 /*
- * Slow start: cwnd grows by the segments acked, at most 2 per ACK
- * (RFC 3465, L = 2), and stops at ssthresh.
+ * Slow start: cwnd grows by every segment acked, and stops at ssthresh,
+ * as Linux's tcp_slow_start(). RFC 3465's L = 2 assumed an ACK per one
+ * or two segments; with large segments one ACK covers up to 44 (a 64 KB
+ * skb, or a GRO chain), and L = 2 made slow start grow cwnd by 5 % per
+ * round trip instead of doubling it: on a 50 ms path the window had not
+ * opened after 10 s.
  */
 void xtcp_cc_slow_start(struct xtcp_sock *xs, u32 acked)
 {
-	xs->snd_cwnd += min(acked, 2U);
-	if (xs->snd_cwnd > xs->snd_ssthresh)
-		xs->snd_cwnd = xs->snd_ssthresh;
+	xs->snd_cwnd = min(xs->snd_cwnd + acked, xs->snd_ssthresh);
 }
