@@ -228,10 +228,15 @@ int xtcp_gro_complete(struct sk_buff *skb, int thoff)
  */
 void xtcp_gro_drain(void)
 {
+	int held;
 	unsigned int ms;
 
 	WRITE_ONCE(xtcp_gro_closing, true);
 	synchronize_net();
-	for (ms = 0; atomic_read(&xtcp_gro_held) > 0 && ms < 2000; ms += 10)
+	held = atomic_read(&xtcp_gro_held);
+	for (ms = 0; atomic_read(&xtcp_gro_held) > 0 && ms < 5000; ms += 10)
 		msleep(10);
+	if (held > 0)
+		pr_info("xtcp: GRO held %d chain(s) at unload; %d left after %u ms\n",
+			held, atomic_read(&xtcp_gro_held), ms);
 }
