@@ -74,7 +74,7 @@ echo "$old_mp" >/proc/sys/kernel/modprobe
 # until the timer. Deleting the offload under it would make
 # inet_gro_complete() WARN when it leaves; the module first waits for it
 # (kmod/gro.c, xtcp_gro_drain(), which says so in the kernel log). The
-# burst is raw IP protocol 253 from xb: 16 in-order 1000-byte segments of
+# burst is raw IP protocol 253 from xb: 8 in-order 1000-byte segments of
 # one made-up connection, valid checksums, ACK only.
 blast='import socket, struct, sys
 src, dst = sys.argv[1], sys.argv[2]
@@ -84,22 +84,30 @@ def csum(b):
         t = (t & 0xffff) + (t >> 16)
     return ~t & 0xffff
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 253)
-data, seq = bytes(1000), 1000
-for i in range(16):
+data, seq, pkts = bytes(1000), 1000, []
+for i in range(8):
     h = struct.pack("!HHIIBBHHH", 40000, 9, seq, 1, 5 << 4, 0x10, 1000, 0, 0)
     ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 253, len(h) + len(data))
-    h = h[:16] + struct.pack("!H", csum(ph + h + data)) + h[18:]
-    s.sendto(h + data, (dst, 0))
-    seq += len(data)'
+    pkts.append(h[:16] + struct.pack("!H", csum(ph + h + data)) + h[18:] + data)
+    seq += len(data)
+for p in pkts:
+    s.sendto(p, (dst, 0))'
 netns_setup
 in_xa ethtool -K va gro on >/dev/null && in_xb ethtool -K vb tso off >/dev/null &&
 	in_xa sh -c 'echo 3000000000 >/sys/class/net/va/gro_flush_timeout' ||
 	bail_out "cannot turn GRO on"
-check "GRO drain: refcnt drops to 0 with no socket open" wait_refcnt0 60
-dmesg -C
-check "GRO drain: a burst of XTCP segments reaches va" in_xb python3 -c "$blast" $XB_ADDR $XA_ADDR
-check "GRO drain: rmmod xtcp succeeds with a chain held" rmmod xtcp
-diag "kernel log: $(dmesg | grep -E 'xtcp|WARN' | tr '\n' ' ')"
+# NAPI ends a chain at each jiffy, so the burst's last one can be a single
+# segment, which is never completed and never waited for: up to 3 tries.
+for try in 1 2 3; do
+	wait_refcnt0 60 || break
+	dmesg -C
+	in_xb python3 -c "$blast" $XB_ADDR $XA_ADDR || break
+	rmmod xtcp || break
+	dmesg | grep -q "GRO held [1-9][0-9]* chain(s) at unload" && break
+	insmod "$XTCP_KO"
+done
+diag "try $try, kernel log: $(dmesg | grep -E 'xtcp|WARN' | tr '\n' ' ')"
+check "GRO drain: rmmod xtcp succeeded" test ! -e /sys/module/xtcp
 check "GRO drain: the module waited for the held chain, and none was left" \
 	sh -c 'dmesg | grep -q "GRO held [1-9][0-9]* chain(s) at unload; 0 left"'
 check "GRO drain: no WARNING from inet_gro_complete()" sh -c '! dmesg | grep -qE "WARNING|inet_gro_complete"'
