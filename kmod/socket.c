@@ -52,6 +52,20 @@ void xtcp_init_sock(struct sock *sk)
 	INIT_LIST_HEAD(&xs->accept_node);
 	INIT_LIST_HEAD(&xs->lq.accept_q);
 	sk->sk_state = TCP_CLOSE;
+	/*
+	 * An IPv4 socket to the core stack, as MPTCP's is: the family, like
+	 * its addresses, is AF_INET, and XTCP is told apart by its protocol
+	 * (253). cgroup-BPF (__cgroup_bpf_run_filter_skb() and the sock_addr
+	 * runner return 0 for any other family) only sees sockets of AF_INET
+	 * or AF_INET6, so with AF_XTCP here a CGROUP_SKB drop program
+	 * (systemd's IPAddressDeny=) never saw our traffic. The socket is
+	 * still made through AF_XTCP's net_proto_family with our own
+	 * proto_ops; set here, after sk_alloc() and sock_init_data(), the
+	 * lockdep classes and security_sk_alloc() keep AF_XTCP's family.
+	 * What else reads sk_family and now behaves differently (SO_DOMAIN,
+	 * SO_REUSEPORT, LSMs): docs/protocol.md §27.4.
+	 */
+	sk->sk_family = AF_INET;
 	sk->sk_protocol = xtcp_ipproto;
 	sk->sk_write_space = xtcp_write_space;
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
