@@ -5,6 +5,7 @@
  * poll, shutdown, close, ioctl. Addresses are plain struct sockaddr_in, as
  * AF_SMC does, so existing address code works unchanged.
  */
+#include <linux/bpf-cgroup.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/poll.h>
@@ -558,6 +559,20 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	sock->state = SS_UNCONNECTED;
 	sock_init_data(sock, sk);
 	xtcp_init_sock(sk);
+	/* As inet_create(): a user socket meets the cgroup's INET_SOCK_CREATE
+	 * programs (cgroup/sock: they may set the bound device, mark and
+	 * priority, or refuse, EPERM). __cgroup_bpf_run_filter_sk() checks
+	 * no family; the static key and it are exported. */
+	if (!kern) {
+		int err = BPF_CGROUP_RUN_PROG_INET_SOCK(sk);
+
+		if (err) {
+			/* __sock_create() drops sock->ops on an error and
+			 * so never calls our release: free the sock here. */
+			xtcp_release(sock);
+			return err;
+		}
+	}
 	return 0;
 }
 

@@ -396,8 +396,9 @@ static int cg_enter(struct cg *c, int in)
 	return cg_write(in ? c->dir : c->home, "cgroup.procs", getpid());
 }
 
-/* A drop-all (verdict 0) program on our cgroup at attach type type. */
-static int cg_attach_drop(struct cg *c, int type)
+/* A verdict-0 program of prog_type on our cgroup at attach type type:
+ * CGROUP_SKB drops every packet, CGROUP_SOCK refuses every socket. */
+static int cg_attach_prog(struct cg *c, int prog_type, int type)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -407,7 +408,8 @@ static int cg_attach_drop(struct cg *c, int type)
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_CGROUP_SKB;
+	a.prog_type = prog_type;
+	a.expected_attach_type = type;
 	a.insns = (uintptr_t)insns;
 	a.insn_cnt = 2;
 	a.license = (uintptr_t)"GPL";
@@ -428,6 +430,11 @@ static int cg_attach_drop(struct cg *c, int type)
 	c->type = type;
 	c->attached = 1;
 	return 0;
+}
+
+static int cg_attach_drop(struct cg *c, int type)
+{
+	return cg_attach_prog(c, BPF_PROG_TYPE_CGROUP_SKB, type);
 }
 
 static int cg_detach(struct cg *c)
@@ -558,6 +565,44 @@ TEST_F_TIMEOUT(net, cgroup_ingress_drop_blocks_connect, 120)
 	cg_drop_blocks_connect(_metadata, self->a, self->b, 1, BPF_CGROUP_INET_INGRESS);
 	/* XTCP's listener dropped the SYNs in xtcp_filter(). */
 	EXPECT_LT(d0, xt_counter(self->a, "FilterDrop"));
+}
+
+/*
+ * cgroup/sock (BPF_CGROUP_INET_SOCK_CREATE), run by inet_create() for user
+ * sockets: a program that returns 0 makes socket() fail with EPERM, for
+ * TCP and (since xtcp_create() runs it) XTCP alike; detached, both work.
+ * The module's refcount check after the program sees a leaked sock.
+ */
+TEST_F_TIMEOUT(net, cgroup_sock_create_program_refuses_socket, 60)
+{
+	struct cg c;
+	int fd, err;
+
+	ASSERT_EQ(0, cg_make(&c)) TH_LOG("cgroup: %s", strerror(errno));
+	ASSERT_EQ(0, cg_enter(&c, 1)) TH_LOG("cgroup.procs: %s", strerror(errno));
+	if (cg_attach_prog(&c, BPF_PROG_TYPE_CGROUP_SOCK,
+			   BPF_CGROUP_INET_SOCK_CREATE)) {
+		cg_done(&c);
+		ASSERT_TRUE(0) TH_LOG("attach: %s", strerror(errno));
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	err = errno;
+	EXPECT_EQ(-1, fd) TH_LOG("TCP: socket() in spite of the program");
+	EXPECT_EQ(EPERM, err);
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_XTCP, SOCK_STREAM, 0);
+	err = errno;
+	EXPECT_EQ(-1, fd) TH_LOG("XTCP: socket() in spite of the program");
+	EXPECT_EQ(EPERM, err);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(0, cg_detach(&c));
+	fd = socket(AF_XTCP, SOCK_STREAM, 0);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+	cg_done(&c);
 }
 
 /*
