@@ -5,6 +5,7 @@
  * poll, shutdown, close, ioctl. Addresses are plain struct sockaddr_in, as
  * AF_SMC does, so existing address code works unchanged.
  */
+#include <linux/bpf-cgroup.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/poll.h>
@@ -52,6 +53,20 @@ void xtcp_init_sock(struct sock *sk)
 	INIT_LIST_HEAD(&xs->accept_node);
 	INIT_LIST_HEAD(&xs->lq.accept_q);
 	sk->sk_state = TCP_CLOSE;
+	/*
+	 * An IPv4 socket to the core stack, as MPTCP's is: the family, like
+	 * its addresses, is AF_INET, and XTCP is told apart by its protocol
+	 * (253). cgroup-BPF (__cgroup_bpf_run_filter_skb() and the sock_addr
+	 * runner return 0 for any other family) only sees sockets of AF_INET
+	 * or AF_INET6, so with AF_XTCP here a CGROUP_SKB drop program
+	 * (systemd's IPAddressDeny=) never saw our traffic. The socket is
+	 * still made through AF_XTCP's net_proto_family with our own
+	 * proto_ops; set here, after sk_alloc() and sock_init_data(), the
+	 * lockdep classes and security_sk_alloc() keep AF_XTCP's family.
+	 * What else reads sk_family and now behaves differently (SO_DOMAIN,
+	 * SO_REUSEPORT, LSMs): docs/protocol.md §27.4.
+	 */
+	sk->sk_family = AF_INET;
 	sk->sk_protocol = xtcp_ipproto;
 	sk->sk_write_space = xtcp_write_space;
 	sk->sk_backlog_rcv = xtcp_backlog_rcv;
@@ -544,6 +559,20 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	sock->state = SS_UNCONNECTED;
 	sock_init_data(sock, sk);
 	xtcp_init_sock(sk);
+	/* As inet_create(): a user socket meets the cgroup's INET_SOCK_CREATE
+	 * programs (cgroup/sock: they may set the bound device, mark and
+	 * priority, or refuse, EPERM). __cgroup_bpf_run_filter_sk() checks
+	 * no family; the static key and it are exported. */
+	if (!kern) {
+		int err = BPF_CGROUP_RUN_PROG_INET_SOCK(sk);
+
+		if (err) {
+			/* __sock_create() drops sock->ops on an error and
+			 * so never calls our release: free the sock here. */
+			xtcp_release(sock);
+			return err;
+		}
+	}
 	return 0;
 }
 

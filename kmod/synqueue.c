@@ -473,6 +473,9 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	child = sk_alloc(sock_net(sk), xtcp_family, GFP_ATOMIC, &xtcp_prot, 0);
 	if (!child)
 		return NULL;
+	/* The listener's cgroup, before anything is sent (cgroup-BPF egress,
+	 * netfilter's cgroup matches): see compat.h. */
+	xtcp_sk_cgroup_inherit(child, sk);
 	sock_init_data(NULL, child);
 	child->sk_type = SOCK_STREAM;
 	xtcp_init_sock(child);

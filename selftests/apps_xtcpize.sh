@@ -23,7 +23,6 @@ require_cmd python3 curl socat iperf3 redis-server redis-cli redis-benchmark sha
 command -v xtcpize >/dev/null && [ -r "$XTCP_TOP/build/tools/libxtcpize.so" ] ||
 	skip_all "build/tools/xtcpize or libxtcpize.so is not built (make tools)"
 
-FAMILY=$(cat /sys/module/xtcp/parameters/family 2>/dev/null || echo 23)
 IPPROTO=$(cat /sys/module/xtcp/parameters/ipproto 2>/dev/null || echo 253)
 W=$(mktemp -d /tmp/apps_xtcpize.XXXX)
 on_exit "rm -rf $W"
@@ -117,9 +116,9 @@ s.setblocking(True)
 s.sendall(b"ping\n")
 s.shutdown(socket.SHUT_WR)
 reply = s.recv(100).decode().strip()
-print("connect=%s so_error=%d domain=%d nodelay=%d keepalive=%d keepidle=%d nonblock_kept=%d cloexec=%d reply=%s" % (
+print("connect=%s so_error=%d proto=%d nodelay=%d keepalive=%d keepidle=%d nonblock_kept=%d cloexec=%d reply=%s" % (
     os.strerror(rc) if rc else "0", err,
-    s.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN),
+    s.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL),
     s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY),
     s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
     s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
@@ -128,7 +127,9 @@ print("connect=%s so_error=%d domain=%d nodelay=%d keepalive=%d keepidle=%d nonb
     reply))
 EOF
 
-# A server on two ports: each listener says its domain, answers one line.
+# A server on two ports: each listener says its protocol (XTCP's sockets
+# are AF_INET to the core, as MPTCP's: SO_DOMAIN is 2 on both), answers
+# one line.
 cat >"$W/server.py" <<'EOF'
 import socket, sys, threading
 def serve(port):
@@ -136,11 +137,11 @@ def serve(port):
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     l.bind(("0.0.0.0", port))
     l.listen(8)
-    print("port", port, "domain", l.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN), flush=True)
+    print("port", port, "proto", l.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL), flush=True)
     while True:
         c, _ = l.accept()
         c.recv(100)
-        c.sendall(b"%d\n" % c.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))
+        c.sendall(b"%d\n" % c.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL))
         c.close()
 for p in sys.argv[1:]:
     threading.Thread(target=serve, args=(int(p),), daemon=True).start()
@@ -185,8 +186,8 @@ diag "$(head -n 2 "$W/nomod.err")"
 lap "the no-module part"
 
 # --- 2. what socket() gives -----------------------------------------------
-check_eq "under xtcpize, socket(AF_INET, SOCK_STREAM) is AF_XTCP ($FAMILY, proto $IPPROTO); SOCK_NONBLOCK kept" \
-	"$FAMILY $IPPROTO block;$FAMILY $IPPROTO nonblock" \
+check_eq "under xtcpize, socket(AF_INET, SOCK_STREAM) is AF_XTCP (SO_DOMAIN 2 as for every IPv4 socket, proto $IPPROTO); SOCK_NONBLOCK kept" \
+	"2 $IPPROTO block;2 $IPPROTO nonblock" \
 	"$(xtcpize run python3 "$W/probe.py" tcp tcpnb | tr '\n' ';' | sed 's/;$//')"
 check_eq "UDP, AF_INET6 and AF_UNIX sockets are left alone" \
 	"2 17 block;10 6 block;1 0 block" \
@@ -287,16 +288,16 @@ lap "redis"
 bg pysrv $XA xtcpize run -p 8000 python3 "$W/server.py" 8000 8001
 wait_listen $XA 8000 && wait_listen $XA 8001 tcp
 check_eq "XTCPIZE_PORTS=8000: bind(0.0.0.0:8000) becomes AF_XTCP, bind(:8001) stays TCP" \
-	"port 8000 domain $FAMILY;port 8001 domain 2" \
+	"port 8000 proto $IPPROTO;port 8001 proto 6" \
 	"$(sort "$W/pysrv.log" | tr '\n' ';' | sed 's/;$//')"
-exp="connect=Operation now in progress so_error=0 domain=$FAMILY nodelay=1 keepalive=1 keepidle=77 nonblock_kept=1 cloexec=1 reply=$FAMILY"
+exp="connect=Operation now in progress so_error=0 proto=$IPPROTO nodelay=1 keepalive=1 keepidle=77 nonblock_kept=1 cloexec=1 reply=$IPPROTO"
 check_eq "XTCPIZE_PORTS=8000: connect(:8000) swaps in AF_XTCP with the options, O_NONBLOCK and FD_CLOEXEC set before" \
 	"$exp" "$(in_xb xtcpize run -p 8000 python3 "$W/client.py" $XA_ADDR 8000 2>&1)"
 check_eq "XTCPIZE_PORTS=8000: connect(:8001) stays TCP and works" \
-	"${exp//$FAMILY/2}" "$(in_xb xtcpize run -p 8000 python3 "$W/client.py" $XA_ADDR 8001 2>&1)"
+	"${exp//$IPPROTO/6}" "$(in_xb xtcpize run -p 8000 python3 "$W/client.py" $XA_ADDR 8001 2>&1)"
 check_eq "XTCPIZE_ADDRS=10.0.0.0/30: connect(10.0.0.1:8000) becomes AF_XTCP" \
 	"$exp" "$(in_xb xtcpize run -a 10.0.0.0/30 python3 "$W/client.py" $XA_ADDR 8000 2>&1)"
 check_eq "XTCPIZE_ADDRS=10.0.0.9: connect(10.0.0.1:8001) stays TCP" \
-	"${exp//$FAMILY/2}" "$(in_xb xtcpize run -a 10.0.0.9 python3 "$W/client.py" $XA_ADDR 8001 2>&1)"
+	"${exp//$IPPROTO/6}" "$(in_xb xtcpize run -a 10.0.0.9 python3 "$W/client.py" $XA_ADDR 8001 2>&1)"
 lap "the XTCPIZE_PORTS/ADDRS part"
 tap_done

@@ -96,7 +96,9 @@ TEST_F(net, socket_options_and_errors)
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len));
 	EXPECT_EQ(SOCK_STREAM, v);
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len));
-	EXPECT_EQ(AF_XTCP, v);
+	EXPECT_EQ(AF_INET, v);	/* an IPv4 socket to the core (§27.4) */
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len));
+	EXPECT_EQ(253, v);
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len));
 	EXPECT_EQ(0, v);
 	EXPECT_EQ(XTCP_CLOSE, xt_state(fd));

@@ -18,6 +18,10 @@
 #include <linux/filter.h>
 #include <netinet/tcp.h>	/* struct tcp_info */
 #include <netinet/ip_icmp.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 #include "xfer.h"
 #include "kselftest_harness.h"
 #include "net_fixture.h"
@@ -321,6 +325,338 @@ TEST_F_TIMEOUT(net, owner_match_sees_our_segments, 90)
 	EXPECT_EQ(EHOSTUNREACH, connect_errno(fd, &ms));
 	close(fd);
 	close(lfd);
+}
+
+/* ---- cgroup-BPF (issue 16, defect 2, and §27) ------------------------- */
+
+/*
+ * A CGROUP_SKB program of two instructions (r0 = verdict; exit) loaded with
+ * the raw bpf() call, a child cgroup of our own under cgroup2, and the two
+ * stacks side by side: what TCP does there, XTCP must do.
+ */
+#define CG_ROOT "/sys/fs/cgroup"
+
+struct cg {
+	char dir[160];		/* our child cgroup */
+	char home[300];		/* the cgroup we came from */
+	int fd, prog, type, attached;
+};
+
+static int cg_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static int cg_write(const char *dir, const char *file, long v)
+{
+	char path[400];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	rc = fprintf(f, "%ld\n", v) < 0;
+	return fclose(f) || rc ? -1 : 0;
+}
+
+/* Our child cgroup (cgroup2 mounted if it is not), not yet entered. */
+static int cg_make(struct cg *c)
+{
+	char line[256] = "";
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = c->prog = -1;
+	if (access(CG_ROOT "/cgroup.procs", F_OK) &&
+	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
+		return -1;
+	f = fopen("/proc/self/cgroup", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && strncmp(line, "0::", 3))
+		;
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	if (strncmp(line, "0::", 3))
+		return -1;
+	snprintf(c->home, sizeof(c->home), CG_ROOT "%s", line + 3);
+	snprintf(c->dir, sizeof(c->dir), CG_ROOT "/xtcp-seams-%d", getpid());
+	if (mkdir(c->dir, 0755) && errno != EEXIST)
+		return -1;
+	c->fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->fd < 0 ? -1 : 0;
+}
+
+/* This process into our cgroup (in = 1) or back home: sockets made after
+ * it belong there (sk_alloc() takes the creator's cgroup). */
+static int cg_enter(struct cg *c, int in)
+{
+	return cg_write(in ? c->dir : c->home, "cgroup.procs", getpid());
+}
+
+/* A verdict-0 program of prog_type on our cgroup at attach type type:
+ * CGROUP_SKB drops every packet, CGROUP_SOCK refuses every socket. */
+static int cg_attach_prog(struct cg *c, int prog_type, int type)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char log[512] = "";
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = prog_type;
+	a.expected_attach_type = type;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uintptr_t)"GPL";
+	a.log_buf = (uintptr_t)log;
+	a.log_size = sizeof(log);
+	a.log_level = 1;
+	c->prog = cg_bpf(BPF_PROG_LOAD, &a);
+	if (c->prog < 0) {
+		fprintf(stderr, "# BPF_PROG_LOAD: %s %s\n", strerror(errno), log);
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.target_fd = c->fd;
+	a.attach_bpf_fd = c->prog;
+	a.attach_type = type;
+	if (cg_bpf(BPF_PROG_ATTACH, &a))
+		return -1;
+	c->type = type;
+	c->attached = 1;
+	return 0;
+}
+
+static int cg_attach_drop(struct cg *c, int type)
+{
+	return cg_attach_prog(c, BPF_PROG_TYPE_CGROUP_SKB, type);
+}
+
+static int cg_detach(struct cg *c)
+{
+	union bpf_attr a;
+
+	if (!c->attached)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.target_fd = c->fd;
+	a.attach_bpf_fd = c->prog;
+	a.attach_type = c->type;
+	c->attached = 0;
+	return cg_bpf(BPF_PROG_DETACH, &a);
+}
+
+/* Detached, home again, the cgroup removed (sockets still in it keep it
+ * alive until they go, as the kernel's references do). */
+static void cg_done(struct cg *c)
+{
+	cg_detach(c);
+	cg_enter(c, 0);
+	if (c->prog >= 0)
+		close(c->prog);
+	if (c->fd >= 0)
+		close(c->fd);
+	rmdir(c->dir);
+}
+
+static const char *stack_name(int xtcp)
+{
+	return xtcp ? "XTCP" : "TCP";
+}
+
+static int stack_sock(const char *ns, int xtcp)
+{
+	return xtcp ? xt_xsock(ns) : xt_socket_in(ns, AF_INET, SOCK_STREAM, 0);
+}
+
+static int stack_listen(const char *ns, int xtcp, int port)
+{
+	int fd = stack_sock(ns, xtcp);
+
+	if (fd < 0)
+		return -1;
+	xt_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (xt_bind(fd, IP_A, port) || listen(fd, 16)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int so_error(int fd)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) ? -errno : v;
+}
+
+/*
+ * Sockets made in a cgroup whose drop-all program sits at type: for TCP
+ * the SYN (egress) or the SYN at the listener (ingress) is dropped, so
+ * nothing is accepted within 3 s and connect() is still in progress
+ * (TCP's tcp_connect() ignores the transmit error); detached, a SYN
+ * retransmission connects. XTCP's sockets must fare the same.
+ */
+static void cg_drop_blocks_connect(struct __test_metadata *_metadata,
+				   const char *a, const char *b, int xtcp,
+				   int type)
+{
+	struct pollfd p;
+	struct cg c;
+	int lfd, cli, srv, port = PORT + 30 + xtcp;
+	long in0 = xtcp ? xt_counter(a, "InSegs") : 0;
+
+	ASSERT_EQ(0, cg_make(&c)) TH_LOG("cgroup: %s", strerror(errno));
+	ASSERT_EQ(0, cg_enter(&c, 1)) TH_LOG("cgroup.procs: %s", strerror(errno));
+	lfd = stack_listen(a, xtcp, port);
+	cli = stack_sock(b, xtcp);
+	if (lfd < 0 || cli < 0)
+		cg_done(&c);
+	ASSERT_LE(0, lfd);
+	ASSERT_LE(0, cli);
+	if (cg_attach_drop(&c, type)) {
+		cg_done(&c);
+		ASSERT_TRUE(0) TH_LOG("attach: %s", strerror(errno));
+	}
+	EXPECT_EQ(-EINPROGRESS, xt_connect_nb(cli, IP_A, port));
+	/* The SYN and its first retransmissions (1 s, 3 s) are dropped. */
+	EXPECT_EQ(0, xt_wait_readable(lfd, 3000) & POLLIN)
+		TH_LOG("%s: a connection got through the drop-all program",
+		       stack_name(xtcp));
+	p = (struct pollfd){ .fd = cli, .events = POLLOUT };
+	EXPECT_EQ(0, poll(&p, 1, 0)) TH_LOG("%s: connect() ended: %s",
+					     stack_name(xtcp),
+					     strerror(so_error(cli)));
+	if (xtcp && type == BPF_CGROUP_INET_EGRESS)
+		EXPECT_EQ(in0, xt_counter(a, "InSegs"));
+	ASSERT_EQ(0, cg_detach(&c));
+	/* Detached: a retransmitted SYN connects (TCP's next at 7 s). */
+	EXPECT_NE(0, xt_wait_readable(lfd, 20000) & POLLIN)
+		TH_LOG("%s: no connection after the detach", stack_name(xtcp));
+	srv = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, srv);
+	p = (struct pollfd){ .fd = cli, .events = POLLOUT };
+	EXPECT_EQ(1, poll(&p, 1, 10000));
+	EXPECT_EQ(0, so_error(cli));
+	if (srv >= 0)
+		close(srv);
+	close(cli);
+	close(lfd);
+	cg_done(&c);
+}
+
+TEST_F_TIMEOUT(net, cgroup_egress_drop_blocks_connect, 120)
+{
+	cg_drop_blocks_connect(_metadata, self->a, self->b, 0, BPF_CGROUP_INET_EGRESS);
+	cg_drop_blocks_connect(_metadata, self->a, self->b, 1, BPF_CGROUP_INET_EGRESS);
+}
+
+TEST_F_TIMEOUT(net, cgroup_ingress_drop_blocks_connect, 120)
+{
+	long d0 = xt_counter(self->a, "FilterDrop");
+
+	cg_drop_blocks_connect(_metadata, self->a, self->b, 0, BPF_CGROUP_INET_INGRESS);
+	cg_drop_blocks_connect(_metadata, self->a, self->b, 1, BPF_CGROUP_INET_INGRESS);
+	/* XTCP's listener dropped the SYNs in xtcp_filter(). */
+	EXPECT_LT(d0, xt_counter(self->a, "FilterDrop"));
+}
+
+/*
+ * cgroup/sock (BPF_CGROUP_INET_SOCK_CREATE), run by inet_create() for user
+ * sockets: a program that returns 0 makes socket() fail with EPERM, for
+ * TCP and (since xtcp_create() runs it) XTCP alike; detached, both work.
+ * The module's refcount check after the program sees a leaked sock.
+ */
+TEST_F_TIMEOUT(net, cgroup_sock_create_program_refuses_socket, 60)
+{
+	struct cg c;
+	int fd, err;
+
+	ASSERT_EQ(0, cg_make(&c)) TH_LOG("cgroup: %s", strerror(errno));
+	ASSERT_EQ(0, cg_enter(&c, 1)) TH_LOG("cgroup.procs: %s", strerror(errno));
+	if (cg_attach_prog(&c, BPF_PROG_TYPE_CGROUP_SOCK,
+			   BPF_CGROUP_INET_SOCK_CREATE)) {
+		cg_done(&c);
+		ASSERT_TRUE(0) TH_LOG("attach: %s", strerror(errno));
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	err = errno;
+	EXPECT_EQ(-1, fd) TH_LOG("TCP: socket() in spite of the program");
+	EXPECT_EQ(EPERM, err);
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_XTCP, SOCK_STREAM, 0);
+	err = errno;
+	EXPECT_EQ(-1, fd) TH_LOG("XTCP: socket() in spite of the program");
+	EXPECT_EQ(EPERM, err);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(0, cg_detach(&c));
+	fd = socket(AF_XTCP, SOCK_STREAM, 0);
+	EXPECT_LE(0, fd);
+	if (fd >= 0)
+		close(fd);
+	cg_done(&c);
+}
+
+/*
+ * Task 3 of issue 16: an accepted connection belongs to its listener's
+ * cgroup (TCP's sk_clone_lock() copies it). The listener is made in our
+ * cgroup, the client back home; once the pair is up a drop-all egress
+ * program goes on our cgroup: the accepted socket's data is dropped, the
+ * client's still arrives; detached, the retransmission arrives.
+ */
+static void cg_child_in_listener_cgroup(struct __test_metadata *_metadata,
+					const char *a, const char *b, int xtcp)
+{
+	struct cg c;
+	int lfd, cli, srv, port = PORT + 40 + xtcp;
+	char buf[16];
+
+	ASSERT_EQ(0, cg_make(&c)) TH_LOG("cgroup: %s", strerror(errno));
+	ASSERT_EQ(0, cg_enter(&c, 1)) TH_LOG("cgroup.procs: %s", strerror(errno));
+	lfd = stack_listen(a, xtcp, port);
+	ASSERT_EQ(0, cg_enter(&c, 0));
+	if (lfd < 0)
+		cg_done(&c);
+	ASSERT_LE(0, lfd);
+	cli = stack_sock(b, xtcp);
+	ASSERT_LE(0, cli);
+	EXPECT_EQ(-EINPROGRESS, xt_connect_nb(cli, IP_A, port));
+	ASSERT_NE(0, xt_wait_readable(lfd, 10000) & POLLIN);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	if (cg_attach_drop(&c, BPF_CGROUP_INET_EGRESS)) {
+		cg_done(&c);
+		ASSERT_TRUE(0) TH_LOG("attach: %s", strerror(errno));
+	}
+	ASSERT_EQ(5, send(srv, "hello", 5, 0));
+	EXPECT_EQ(0, xt_wait_readable(cli, 3000) & POLLIN)
+		TH_LOG("%s: the accepted socket's data passed its listener's "
+		       "drop-all egress program", stack_name(xtcp));
+	/* The client is not in that cgroup: its byte arrives. */
+	ASSERT_EQ(1, send(cli, "x", 1, 0));
+	EXPECT_NE(0, xt_wait_readable(srv, 10000) & POLLIN);
+	EXPECT_EQ(1, recv(srv, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(0, cg_detach(&c));
+	EXPECT_NE(0, xt_wait_readable(cli, 30000) & POLLIN);
+	EXPECT_EQ(5, recv(cli, buf, sizeof(buf), MSG_DONTWAIT));
+	close(srv);
+	close(cli);
+	close(lfd);
+	cg_done(&c);
+}
+
+TEST_F_TIMEOUT(net, cgroup_of_accepted_child_is_the_listener_s, 120)
+{
+	cg_child_in_listener_cgroup(_metadata, self->a, self->b, 0);
+	cg_child_in_listener_cgroup(_metadata, self->a, self->b, 1);
 }
 
 /*

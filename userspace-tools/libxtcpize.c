@@ -339,16 +339,21 @@ int socket(int domain, int type, int protocol)
  */
 static int convert(int fd, struct pending *p, const char *why)
 {
-	int domain = 0, type = 0, fl, fdfl, nfd, i;
+	int domain = 0, type = 0, proto = 0, fl, fdfl, nfd, i;
 	socklen_t len = sizeof(int);
 
-	/* The fd number may have been recycled behind our back (dup2, ...). */
+	/* The fd number may have been recycled behind our back (dup2, ...).
+	 * An XTCP socket is AF_INET too (SO_DOMAIN): its protocol tells. */
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
 	    domain != AF_INET)
 		return 0;
 	len = sizeof(int);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_STREAM)
+		return 0;
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 ||
+	    proto != IPPROTO_TCP)
 		return 0;
 
 	fl = fcntl(fd, F_GETFL);
