@@ -18,7 +18,6 @@
 #include <net/net_namespace.h>
 #include <net/route.h>
 #include <net/gro.h>
-#include <linux/cgroup.h>
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 #include <asm/unaligned.h>
 #else
@@ -129,38 +128,5 @@ static inline int xtcp_gro_network_flush(const void *th, const void *th2,
 #else
 #define xtcp_gro_network_flush(th, th2, p) gro_receive_network_flush(th, th2, p)
 #endif
-
-/*
- * The cgroup of a child made in softirq: sk_alloc() gave it the root
- * cgroup (cgroup_sk_alloc() in interrupt), with a reference on it and on
- * its BPF programs; the child belongs to its listener's cgroup, as TCP's
- * sk_clone_lock() copies it with cgroup_sk_clone(), which is not
- * exported. The same references are dropped and taken here, in the same
- * way, with the inline helpers of <linux/cgroup.h> (cgroup_get() is
- * css_get(): the listener's cgroup may be removed already, as there). The
- * v1 classid and prioidx, which sk_alloc() leaves 0 in softirq, are the
- * listener's too. struct sock_cgroup_data and these helpers are the same
- * on 6.1 and 6.12; __sk_destruct()'s cgroup_sk_free() puts what is here.
- */
-static inline void xtcp_sk_cgroup_inherit(struct sock *child,
-					  const struct sock *parent)
-{
-#ifdef CONFIG_SOCK_CGROUP_DATA
-	struct sock_cgroup_data *skcd = &child->sk_cgrp_data;
-	struct cgroup *from = sock_cgroup_ptr(skcd);
-	struct cgroup *to = sock_cgroup_ptr(
-		(struct sock_cgroup_data *)&parent->sk_cgrp_data);
-
-	if (from != to) {
-		cgroup_get(to);
-		cgroup_bpf_get(to);
-		skcd->cgroup = to;
-		cgroup_bpf_put(from);
-		cgroup_put(from);
-	}
-	sock_cgroup_set_classid(skcd, sock_cgroup_classid(&parent->sk_cgrp_data));
-	sock_cgroup_set_prioidx(skcd, sock_cgroup_prioidx(&parent->sk_cgrp_data));
-#endif
-}
 
 #endif /* _XTCP_COMPAT_H */

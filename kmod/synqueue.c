@@ -28,6 +28,7 @@
 #include <linux/jhash.h>
 #include <net/route.h>
 #include <linux/security.h>
+#include <linux/cgroup.h>
 #include "hash.h"
 #include "diag.h"
 
@@ -458,6 +459,39 @@ int xtcp_arrival_verdict(struct sock *sk, u64 id, u32 verdict)
 	return 0;
 }
 
+/*
+ * The cgroup of a child made in softirq: sk_alloc() gave it the root
+ * cgroup (cgroup_sk_alloc() in interrupt), with a reference on it and on
+ * its BPF programs; the child belongs to its listener's cgroup, as TCP's
+ * sk_clone_lock() copies it with cgroup_sk_clone(), which is not
+ * exported. The same references are dropped and taken here, in the same
+ * way, with the inline helpers of <linux/cgroup.h> (cgroup_get() is
+ * css_get(): the listener's cgroup may be removed already, as there). The
+ * v1 classid and prioidx, which sk_alloc() leaves 0 in softirq, are the
+ * listener's too (the same on 6.1 and 6.12); __sk_destruct()'s
+ * cgroup_sk_free() puts what is here.
+ */
+static void xtcp_sk_cgroup_inherit(struct sock *child,
+				   const struct sock *parent)
+{
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	struct sock_cgroup_data *skcd = &child->sk_cgrp_data;
+	struct cgroup *from = sock_cgroup_ptr(skcd);
+	struct cgroup *to = sock_cgroup_ptr(
+		(struct sock_cgroup_data *)&parent->sk_cgrp_data);
+
+	if (from != to) {
+		cgroup_get(to);
+		cgroup_bpf_get(to);
+		skcd->cgroup = to;
+		cgroup_bpf_put(from);
+		cgroup_put(from);
+	}
+	sock_cgroup_set_classid(skcd, sock_cgroup_classid(&parent->sk_cgrp_data));
+	sock_cgroup_set_prioidx(skcd, sock_cgroup_prioidx(&parent->sk_cgrp_data));
+#endif
+}
+
 /* The final ACK: a full socket, ESTABLISHED, for the accept queue. */
 static struct sock *xtcp_create_child(struct sock *sk,
 				      struct xtcp_request *req,
@@ -474,7 +508,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	if (!child)
 		return NULL;
 	/* The listener's cgroup, before anything is sent (cgroup-BPF egress,
-	 * netfilter's cgroup matches): see compat.h. */
+	 * netfilter's cgroup matches). */
 	xtcp_sk_cgroup_inherit(child, sk);
 	sock_init_data(NULL, child);
 	child->sk_type = SOCK_STREAM;
