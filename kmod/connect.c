@@ -7,6 +7,7 @@
 #include <linux/security.h>
 #include <net/route.h>
 #include "hash.h"
+#include "timewait.h"
 #include "xtcp_trace.h"
 
 /* Our window shift: enough for the largest receive buffer allowed, the
@@ -41,6 +42,10 @@ void xtcp_sync_mss(struct sock *sk)
 
 	if (xs->user_mss && xs->user_mss < mss)
 		mss = xs->user_mss;
+	/* Every segment carries timestamps: the payload makes room (the MSS
+	 * option counts none, RFC 9293 3.7.1, as tcp_sync_mss()). */
+	if (xs->ts_ok && mss > 88 + XTCP_TS_OPT_LEN)
+		mss -= XTCP_TS_OPT_LEN;
 	xs->mss = mss;
 }
 
@@ -122,6 +127,7 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	struct xtcp_tw_inherit tw = { };
 	struct rtable *rt;
 	int err;
 
@@ -153,6 +159,7 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 
 	xs->advmss = xtcp_mss_for_mtu(dst_mtu(&rt->dst));
 	xs->peer_mss = 0;
+	xs->ts_ok = !!READ_ONCE(xn->sysctl.timestamps);	/* offered */
 	xtcp_sync_mss(sk);
 	xs->rcv_wscale = xtcp_choose_wscale(sk);
 	xs->snd_wscale = 0;
@@ -162,13 +169,22 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	/* Port first, then the state: the SYN-SENT event carries the port.
 	 * Segments racing in meanwhile wait in the backlog (we hold the
 	 * socket). */
-	err = xtcp_hash_connect(sk);
+	err = xtcp_hash_connect(sk, &tw);
 	if (err)
 		goto failure;
 	xtcp_set_state(sk, TCP_SYN_SENT);
 
-	xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
-			   inet->inet_sport, inet->inet_dport);
+	xtcp_ts_init(sk, xs->ts_ok);
+	if (tw.isn) {
+		/* The 4-tuple was a TIME-WAIT entry's (§32): sequence numbers
+		 * above the old incarnation's, and its TS.Recent for PAWS. */
+		xs->iss = tw.isn;
+		xs->ts_recent = tw.ts_recent;
+		xs->ts_recent_stamp = (u32)ktime_get_seconds() ?: 1;
+	} else {
+		xs->iss = xtcp_isn(inet->inet_saddr, inet->inet_daddr,
+				   inet->inet_sport, inet->inet_dport);
+	}
 	xs->snd_una = xs->iss;
 	xs->snd_nxt = xs->iss;
 	xs->write_seq = xs->iss;
@@ -348,11 +364,17 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		goto discard;
 	if (xtcp_parse_options(skb, &opts))
 		goto discard;
-
+	/* No PAWS here, even on a 4-tuple taken from TIME-WAIT (Linux has
+	 * one, PAWSActive): the ACK checked above covers our new ISS, which
+	 * lies beyond all the old incarnation sent, so this SYN-ACK answers
+	 * our SYN; a peer whose clock went back (a module reloaded) is then
+	 * reached at once, not after the SYN retries (§32). Its TSval
+	 * becomes TS.Recent. */
 	xs->irs = cb->seq;
 	xs->rcv_nxt = cb->seq + 1;
 	xs->copied_seq = xs->rcv_nxt;
 	xs->rcv_wup = xs->rcv_nxt;
+	xtcp_ts_take_syn(sk, skb);	/* before the MSS: it makes room */
 	xtcp_take_syn_options(sk, &opts);
 	/* The window of a SYN is never scaled (RFC 7323 2.2). */
 	xs->snd_wnd = cb->window;
@@ -362,6 +384,9 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & XTCP_F_ACK) {
 		xs->snd_wl2 = cb->ack_seq;
 		xs->snd_una = cb->ack_seq;
+		/* A retransmitted SYN's round trip, from the echo. */
+		if (cb->sacked & XTCP_SKB_TSTAMP)
+			xs->ack_tsecr = cb->tsecr;
 		xtcp_clean_rtx_queue(sk, cb->ack_seq);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
 		/* The LSM labels the connection from the SYN-ACK, as for

@@ -27,7 +27,13 @@ struct sock *xtcp_lhash_lookup(struct xtcp_net *xn, __be32 laddr, u16 lport,
 /* ports.c */
 struct xtcp_bbucket *xtcp_bbucket(struct xtcp_net *xn, u16 port);
 int xtcp_bind_port(struct sock *sk, __be32 addr, u16 port);
-int xtcp_hash_connect(struct sock *sk);
+/* What connect() takes over from a TIME-WAIT entry whose 4-tuple it
+ * reuses (docs/protocol.md §32); isn 0: none was. */
+struct xtcp_tw_inherit {
+	u32	isn;
+	u32	ts_recent;
+};
+int xtcp_hash_connect(struct sock *sk, struct xtcp_tw_inherit *inh);
 void xtcp_put_port(struct sock *sk);
 int xtcp_listen_port_check(struct sock *sk);
 void xtcp_inherit_port(struct sock *child, struct sock *parent);

@@ -82,6 +82,13 @@ int xtcp_parse_options(const struct sk_buff *skb, struct xtcp_opts *opts)
 			if (th->flags & XTCP_F_SYN)
 				opts->sack_ok = 1;
 			break;
+		case XTCP_OPT_TIMESTAMP:
+			if (olen != 10)
+				return -EINVAL;
+			opts->tstamp = 1;
+			opts->tsval = get_unaligned_be32(p + 2);
+			opts->tsecr = get_unaligned_be32(p + 6);
+			break;
 		case XTCP_OPT_PROBE:
 		case XTCP_OPT_PROBE_ECHO:
 			if (olen != 6)
@@ -136,12 +143,17 @@ static int xtcp_filter(struct sock *sk, struct sk_buff *skb, int doff)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 hint = cb->isn_hint, len = skb->len;
+	u32 tsval = cb->tsval, tsecr = cb->tsecr;
+	u8 ts = cb->sacked & XTCP_SKB_TSTAMP;
 	int err = sk_filter_trim_cap(sk, skb, doff);
 
 	if (err || skb->len == len)
 		return err;
 	xtcp_fill_cb(skb, (const struct xtcphdr *)skb->data, doff);
-	XTCP_SKB_CB(skb)->isn_hint = hint;
+	cb->isn_hint = hint;
+	cb->sacked |= ts;
+	cb->tsval = tsval;
+	cb->tsecr = tsecr;
 	return 0;
 }
 
@@ -223,6 +235,11 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		goto error;
 	}
 	xtcp_fill_cb(skb, th, doff);
+	if (opts.tstamp) {
+		XTCP_SKB_CB(skb)->sacked |= XTCP_SKB_TSTAMP;
+		XTCP_SKB_CB(skb)->tsval = opts.tsval;
+		XTCP_SKB_CB(skb)->tsecr = opts.tsecr;
+	}
 	dif = XTCP_SKB_CB(skb)->iif;
 
 	sk = xtcp_ehash_lookup(xn, iph->saddr, th->source, iph->daddr,

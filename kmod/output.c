@@ -58,7 +58,7 @@ static int xtcp_options_len(const struct xtcp_opts *o)
 {
 	return (o->mss ? 4 : 0) + (o->wscale_ok ? 4 : 0) +
 	       (o->sack_ok ? 4 : 0) + (o->num_sacks ? 4 + 8 * o->num_sacks : 0) +
-	       (o->probe_kind ? 8 : 0);
+	       (o->probe_kind ? 8 : 0) + (o->tstamp ? XTCP_TS_OPT_LEN : 0);
 }
 
 static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
@@ -84,6 +84,15 @@ static int xtcp_write_options(u8 *p, const struct xtcp_opts *o)
 		p[len + 2] = XTCP_OPT_SACK_PERM;
 		p[len + 3] = 2;
 		len += 4;
+	}
+	if (o->tstamp) {	/* RFC 7323 appendix A's layout */
+		p[len] = XTCP_OPT_NOP;
+		p[len + 1] = XTCP_OPT_NOP;
+		p[len + 2] = XTCP_OPT_TIMESTAMP;
+		p[len + 3] = 10;
+		put_unaligned_be32(o->tsval, p + len + 4);
+		put_unaligned_be32(o->tsecr, p + len + 8);
+		len += XTCP_TS_OPT_LEN;
 	}
 	if (o->num_sacks) {
 		p[len] = XTCP_OPT_NOP;
@@ -158,6 +167,12 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		xs->rcv_wnd = window;
 		xs->rcv_wup = xs->rcv_nxt;
 	} else {
+		/* 40 option bytes: SACK blocks get what timestamps and a
+		 * liveness probe leave (3 beside timestamps, as TCP). */
+		int max_sacks = min_t(int, ARRAY_SIZE(opts.sacks),
+				      (40 - 4 - (xs->ts_ok ? XTCP_TS_OPT_LEN : 0) -
+				       (xs->tx_probe_kind ? 8 : 0)) / 8);
+
 		window = xtcp_select_window(sk);
 		if (xs->sack_ok && xs->dsack) {
 			/* RFC 2883: the duplicate first, sent once. */
@@ -171,22 +186,26 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 
 			xtcp_build_sacks(sk);
 			for (i = 0; i < xs->num_sacks &&
-				    opts.num_sacks < ARRAY_SIZE(opts.sacks); i++) {
+				    opts.num_sacks < max_sacks; i++) {
 				opts.sacks[opts.num_sacks].start = xs->sacks[i].start;
 				opts.sacks[opts.num_sacks].end = xs->sacks[i].end;
 				opts.num_sacks++;
 			}
 		}
 		if (xs->tx_probe_kind) {
-			/* 40 option bytes: a probe leaves room for 3 blocks. */
 			opts.probe_kind = xs->tx_probe_kind;
 			opts.probe_nonce = xs->tx_probe_nonce;
-			opts.num_sacks = min_t(u8, opts.num_sacks, 3);
 		}
 	}
+	if (!(flags & XTCP_F_RST))
+		xtcp_ts_fill_opts(sk, &opts);
 
 	optlen = xtcp_options_len(&opts);
 	hlen = XTCP_HDR_LEN + optlen;
+	/* gso_size counts the header beyond what the core assumes
+	 * (xtcp_gso_size()): xtcp_gso_build() counted a bare one. */
+	if (skb_is_gso(skb) && optlen)
+		skb_shinfo(skb)->gso_size += optlen;
 	th = skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
 	th->source = inet->inet_sport;

@@ -90,7 +90,10 @@ struct xtcp_cc_ops;
 	X(DSACKUNDO,		"DSACKUndo")				\
 	X(LOSSUNDO,		"LossUndo")				\
 	X(SPURIOUSRTOS,		"SpuriousRTOs")				\
-	X(RCVCOLLAPSED,		"RcvCollapsed")
+	X(RCVCOLLAPSED,		"RcvCollapsed")				\
+	X(PAWSESTAB,		"PAWSEstab")				\
+	X(PAWSTIMEWAIT,		"PAWSTimeWait")				\
+	X(TIMEWAITREUSED,	"TimeWaitReused")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
@@ -151,6 +154,11 @@ struct xtcp_sysctl {
 	int	moderate_rcvbuf;	/* receive-buffer autotuning on */
 	int	rmem_max;		/* its cap, bytes */
 	int	wmem_max;		/* the send buffer's growth cap */
+	int	timestamps;		/* RFC 7323 timestamps offered and taken */
+	int	tw_reuse_ok;		/* net.xtcp.tw_reuse (tw_reuse is a macro of
+					 * inet_timewait_sock.h): connect() may take a
+					 * TIME-WAIT 4-tuple (timewait.c) */
+	int	tw_reuse_delay_ms;	/* ... this long after its last segment */
 	/* The algorithm new sockets get; never NULL. Read and written
 	 * whole (READ_ONCE/WRITE_ONCE). */
 	const struct xtcp_cc_ops *congestion_control;

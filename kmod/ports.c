@@ -124,10 +124,14 @@ take:
 	return 0;
 }
 
-/* Is the 4-tuple (@laddr:@lport, @raddr:@rport) in use by another? */
+/*
+ * Is the 4-tuple (@laddr:@lport, @raddr:@rport) in use by another? A
+ * TIME-WAIT entry connect() may take over (xtcp_tw_reusable()) is not,
+ * and is left in *@reuse.
+ */
 static bool xtcp_tuple_busy(struct xtcp_bbucket *bb, struct sock *sk,
 			    __be32 laddr, u16 lport, __be32 raddr,
-			    __be16 rport)
+			    __be16 rport, struct xtcp_tw **reuse)
 {
 	struct xtcp_sock *xs;
 	struct xtcp_tw *tw;
@@ -141,12 +145,27 @@ static bool xtcp_tuple_busy(struct xtcp_bbucket *bb, struct sock *sk,
 		    i2->inet_daddr == raddr && i2->inet_dport == rport)
 			return true;
 	}
+	*reuse = NULL;
 	hlist_for_each_entry(tw, &bb->tws, bind_node) {
 		if (tw->lport == lport && tw->laddr == laddr &&
-		    tw->raddr == raddr && tw->rport == rport)
-			return true;
+		    tw->raddr == raddr && tw->rport == rport) {
+			if (!xtcp_tw_reusable(tw, xtcp_sk_net(sk)))
+				return true;
+			*reuse = tw;
+			return false;
+		}
 	}
 	return false;
+}
+
+/* Connecting: out of the bucket's TIME-WAIT list, into the tables. */
+static void xtcp_connect_hash(struct xtcp_bbucket *bb, struct sock *sk,
+			      struct xtcp_tw *tw, struct xtcp_tw_inherit *inh)
+{
+	if (tw)
+		xtcp_tw_reuse_unlink(tw, inh);
+	inet_sk(sk)->inet_rcv_saddr = inet_sk(sk)->inet_saddr;
+	xtcp_ehash_insert(sk);
 }
 
 /* A port someone bound or listens on is not lent to connect(). */
@@ -169,27 +188,30 @@ static bool xtcp_port_reserved(struct xtcp_bbucket *bb, u16 port)
  * other bits of that hash moves it on after every use. Returns -EADDRNOTAVAIL when
  * every port of the range is taken for this destination.
  */
-int xtcp_hash_connect(struct sock *sk)
+int xtcp_hash_connect(struct sock *sk, struct xtcp_tw_inherit *inh)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_net *xn = xtcp_sk_net(sk);
 	struct xtcp_bbucket *bb;
+	struct xtcp_tw *tw;
 	int low, high, n, i;
 	u32 offset, idx;
 	u16 port;
 
+	inh->isn = 0;
 	if (inet->inet_num) {
 		port = inet->inet_num;
 		bb = xtcp_bbucket(xn, port);
 		spin_lock_bh(&bb->lock);
 		if (xtcp_tuple_busy(bb, sk, inet->inet_saddr, port,
-				    inet->inet_daddr, inet->inet_dport)) {
+				    inet->inet_daddr, inet->inet_dport, &tw)) {
 			spin_unlock_bh(&bb->lock);
 			return -EADDRNOTAVAIL;
 		}
-		inet->inet_rcv_saddr = inet->inet_saddr;
-		xtcp_ehash_insert(sk);
+		xtcp_connect_hash(bb, sk, tw, inh);
 		spin_unlock_bh(&bb->lock);
+		if (tw)
+			xtcp_tw_reuse_finish(tw);
 		return 0;
 	}
 
@@ -206,16 +228,17 @@ int xtcp_hash_connect(struct sock *sk)
 		spin_lock_bh(&bb->lock);
 		if (xtcp_port_reserved(bb, port) ||
 		    xtcp_tuple_busy(bb, sk, inet->inet_saddr, port,
-				    inet->inet_daddr, inet->inet_dport)) {
+				    inet->inet_daddr, inet->inet_dport, &tw)) {
 			spin_unlock_bh(&bb->lock);
 			if (!(i & 63))
 				cond_resched();
 			continue;
 		}
-		inet->inet_rcv_saddr = inet->inet_saddr;
 		xtcp_bhash_add(bb, sk, port);
-		xtcp_ehash_insert(sk);
+		xtcp_connect_hash(bb, sk, tw, inh);
 		spin_unlock_bh(&bb->lock);
+		if (tw)
+			xtcp_tw_reuse_finish(tw);
 		WRITE_ONCE(xn->port_perturb[idx],
 			   READ_ONCE(xn->port_perturb[idx]) + i + 2);
 		return 0;

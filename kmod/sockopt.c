@@ -290,6 +290,9 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	info->xtcpi_reord_seen = READ_ONCE(xs->reord_seen);
 	info->xtcpi_undos = READ_ONCE(xs->undos);
 	info->xtcpi_rack_reo_wnd_us = xtcp_rack_reo_wnd(xs);
+	/* Version 5: timestamps (RFC 7323, timestamps.c). */
+	info->xtcpi_ts_ok = xs->ts_ok && inet_sk_state_load(sk) != TCP_SYN_SENT;
+	info->xtcpi_ts_recent = READ_ONCE(xs->ts_recent);
 }
 
 /* struct tcp_info: the fields that mean the same thing. */
@@ -304,7 +307,8 @@ static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_snd_wscale = xi.xtcpi_snd_wscale;
 	ti->tcpi_rcv_wscale = xi.xtcpi_rcv_wscale;
 	ti->tcpi_options = (xtcp_sk(sk)->wscale_ok ? TCPI_OPT_WSCALE : 0) |
-			   (xi.xtcpi_sack_ok ? TCPI_OPT_SACK : 0);
+			   (xi.xtcpi_sack_ok ? TCPI_OPT_SACK : 0) |
+			   (xi.xtcpi_ts_ok ? TCPI_OPT_TIMESTAMPS : 0);
 	/* Linux numbers its states with CWR (2) among them, which XTCP has
 	 * not: Recovery is TCP_CA_Recovery and Loss TCP_CA_Loss to a TCP
 	 * program. */

@@ -368,6 +368,20 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (xtcp_probe_rcv(sk, skb))
 		goto discard;
 
+	/* PAWS (RFC 7323 5.3 R1), before the window: an old duplicate
+	 * whose sequence numbers happen to fit must not get in. */
+	if (xtcp_paws_reject(sk, skb)) {
+		XTCP_INC_STATS(xn, PAWSESTAB);
+		/* A duplicate of data we have: say so with a D-SACK, as
+		 * below the window (tcp_send_dupack() does it for PAWS too). */
+		if (skb->len && xtcp_before(cb->seq, xs->rcv_nxt))
+			xtcp_dsack_set(sk, cb->seq,
+				       xtcp_before(cb->seq + skb->len, xs->rcv_nxt) ?
+				       cb->seq + skb->len : xs->rcv_nxt, false);
+		xtcp_send_dupack(sk);
+		goto discard;
+	}
+
 	/* First: is the segment acceptable? */
 	if (!xtcp_sequence_ok(xs, cb->seq, cb->end_seq)) {
 		XTCP_INC_STATS(xn, OUTOFWINDOW);
@@ -438,8 +452,15 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 	}
-	if (!xtcp_ack(sk, skb))
+	xs->ack_tsecr = (cb->sacked & XTCP_SKB_TSTAMP) ? cb->tsecr : 0;
+	if (!xtcp_ack(sk, skb)) {
+		xs->ack_tsecr = 0;
 		goto discard;
+	}
+	xs->ack_tsecr = 0;
+	/* Acceptable through and through: its TSval may be TS.Recent (before
+	 * a FIN's ACK can turn the socket into a TIME-WAIT entry). */
+	xtcp_ts_update_recent(sk, skb);
 	if (!xtcp_ack_state(sk))
 		goto discard;
 

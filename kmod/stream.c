@@ -83,6 +83,11 @@ u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		kfree_skb(skb);
 		acked++;
 	}
+	/* Karn has no sample (all retransmitted, or SACKed before): the
+	 * timestamp echo has, unambiguously (RFC 7323 4.1). */
+	if (rtt_us < 0 && acked)
+		rtt_us = xtcp_ts_rtt_us(sk, xs->ack_tsecr);
+	xs->ack_tsecr = 0;
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
 	if (!xs->packets_out)
@@ -108,9 +113,13 @@ static void xtcp_measure_rcv_mss(struct xtcp_sock *xs, const struct sk_buff *skb
 {
 	u32 len = skb->len;
 
-	if (skb_is_gso(skb))
-		len = skb_shinfo(skb)->gso_size > XTCP_GSO_HDR_EXTRA ?
-		      skb_shinfo(skb)->gso_size - XTCP_GSO_HDR_EXTRA : 1;
+	if (skb_is_gso(skb)) {
+		/* The header was the sender's usual one: timestamps, if on. */
+		u32 extra = XTCP_GSO_HDR_EXTRA + (xs->ts_ok ? XTCP_TS_OPT_LEN : 0);
+
+		len = skb_shinfo(skb)->gso_size > extra ?
+		      skb_shinfo(skb)->gso_size - extra : 1;
+	}
 
 	if (len > xs->rcv_mss)
 		xs->rcv_mss = min_t(u32, len, max_t(u32, xs->advmss,

@@ -50,12 +50,14 @@ struct xtcp_request {
 	u8			rcv_wscale;
 	u8			wscale_ok:1,
 				sack_ok:1,
+				ts_ok:1,	/* the SYN had timestamps, and we take them */
 				dead:1,
 				mss_opt:1,	/* the SYN had an MSS option */
 				pending:1,	/* deferred: no verdict yet, no SYN-ACK sent */
 				taken:1;	/* pending, and read by XTCP_ARRIVAL */
 	u8			retrans;
 	int			iif;
+	u32			ts_recent;	/* the SYN's TSval */
 	unsigned long		sent;	/* jiffies of the first SYN-ACK */
 	/* XTCP_DEFER_HANDSHAKE (docs/protocol.md §30). */
 	struct list_head	arrival_node;	/* lq.arrivals, while pending */
@@ -166,8 +168,15 @@ static void xtcp_send_synack(struct sock *sk, struct xtcp_request *req)
 		.wscale = req->rcv_wscale,
 		.wscale_ok = req->wscale_ok,
 		.sack_ok = req->sack_ok,
+		.tstamp = req->ts_ok,
+		.tsecr = req->ts_recent,
 	};
 	u32 space = min_t(u32, xtcp_rcv_space(sk), 65535);
+
+	if (req->ts_ok)	/* the child's clock (xtcp_ts_init()) */
+		opts.tsval = xtcp_ts_now() +
+			     xtcp_ts_offset(req->laddr, req->raddr, req->lport,
+					    req->rport);
 
 	xtcp_send_ctl(sock_net(sk), req->laddr, req->raddr, req->lport,
 		      req->rport, req->iss, req->irs + 1,
@@ -271,6 +280,9 @@ static void xtcp_req_fill(struct sock *sk, struct xtcp_request *req,
 	req->sack_ok = opts->sack_ok;
 	req->snd_wscale = opts->wscale_ok ? min_t(u8, opts->wscale, XTCP_MAX_WSCALE) : 0;
 	req->rcv_wscale = opts->wscale_ok ? xtcp_choose_wscale(sk) : 0;
+	req->ts_ok = opts->tstamp &&
+		     READ_ONCE(xtcp_sk_net(sk)->sysctl.timestamps);
+	req->ts_recent = opts->tsval;
 	req->iif = cb->iif;
 }
 
@@ -286,6 +298,9 @@ static void xtcp_listen_syn_cookie(struct sock *sk, struct sk_buff *skb,
 	struct xtcp_cookie_opts co;
 
 	xtcp_req_fill(sk, &req, skb, opts);
+	/* A cookie keeps nothing to check TSvals against: no timestamps
+	 * (docs/protocol.md §32). */
+	req.ts_ok = 0;
 	co.mss = req.peer_mss;
 	co.wscale = req.snd_wscale;
 	co.wscale_ok = req.wscale_ok;
@@ -573,9 +588,22 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	xs->snd_wl2 = cb->ack_seq;
 	xs->peer_mss = req->peer_mss;
 	xs->advmss = req->advmss;
+	xtcp_ts_init(child, req->ts_ok);
+	/* The port is the listener's, not yet the child's: the offset the
+	 * SYN-ACK used. */
+	xs->ts_offset = xtcp_ts_offset(req->laddr, req->raddr, req->lport,
+				       req->rport);
+	if (req->ts_ok) {
+		xs->ts_recent = req->ts_recent;
+		xs->ts_recent_stamp = (u32)ktime_get_seconds() ?: 1;
+		xtcp_ts_update_recent(child, skb);	/* the final ACK's */
+	}
 	xtcp_sync_mss(child);
 	if (!req->retrans)	/* Karn: no sample from a retransmitted SYN-ACK */
 		xtcp_rtt_sample(child, jiffies_to_usecs(jiffies - req->sent));
+	else if ((cb->sacked & XTCP_SKB_TSTAMP) &&	/* ... but the echo has one */
+		 xtcp_ts_rtt_us(child, cb->tsecr) >= 0)
+		xtcp_rtt_sample(child, xtcp_ts_rtt_us(child, cb->tsecr));
 
 	child->sk_state = TCP_SYN_RECV;
 	xtcp_inherit_port(child, sk);
@@ -632,6 +660,8 @@ static void xtcp_req_rcv(struct sock *sk, struct xtcp_request *req,
 	if (cb->flags & XTCP_F_SYN) {
 		/* SYN repeated: answered again, or absorbed while the
 		 * arrival waits for its verdict (no second arrival). */
+		if (cb->seq == req->irs && (cb->sacked & XTCP_SKB_TSTAMP))
+			req->ts_recent = cb->tsval;	/* echo the latest */
 		if (cb->seq == req->irs && !(cb->flags & XTCP_F_ACK) &&
 		    !req->pending)
 			xtcp_send_synack(sk, req);

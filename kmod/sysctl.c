@@ -22,6 +22,8 @@ static int xtcp_two = 2;
 static int xtcp_arrival_cap = 600000;
 static int xtcp_buf_min = 4096;
 static int xtcp_buf_cap = 256 << 20;
+/* Below the 65.5 s a TIME-WAIT entry's 16-bit millisecond stamp spans. */
+static int xtcp_tw_reuse_delay_cap = 60000;
 
 void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 {
@@ -49,6 +51,9 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->moderate_rcvbuf = 1;		/* as tcp_moderate_rcvbuf */
 	s->rmem_max = 6291456;		/* tcp_rmem[2]'s usual 6 MB */
 	s->wmem_max = 4194304;		/* tcp_wmem[2]'s 4 MB */
+	s->timestamps = 1;		/* as tcp_timestamps */
+	s->tw_reuse_ok = 1;		/* tcp_tw_reuse's 2 is loopback only */
+	s->tw_reuse_delay_ms = 100;	/* tcp_tw_reuse_delay's is 1000 */
 	s->congestion_control = &xtcp_cubic;	/* as Linux's default */
 }
 
@@ -205,6 +210,17 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_INT_ENTRY(moderate_rcvbuf, &xtcp_zero, &xtcp_one),
 	XTCP_INT_ENTRY(rmem_max, &xtcp_buf_min, &xtcp_buf_cap),
 	XTCP_INT_ENTRY(wmem_max, &xtcp_buf_min, &xtcp_buf_cap),
+	XTCP_INT_ENTRY(timestamps, &xtcp_zero, &xtcp_one),
+	{
+		.procname	= "tw_reuse",
+		.data		= &((struct xtcp_sysctl *)0)->tw_reuse_ok,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &xtcp_zero,
+		.extra2		= &xtcp_one,
+	},
+	XTCP_INT_ENTRY(tw_reuse_delay_ms, &xtcp_one, &xtcp_tw_reuse_delay_cap),
 	{
 		.procname	= "congestion_control",
 		.data		= &((struct xtcp_sysctl *)0)->congestion_control,

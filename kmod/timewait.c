@@ -113,7 +113,9 @@ bool xtcp_tw_create(struct sock *sk)
 	tw->rcv_nxt = xs->rcv_nxt;
 	tw->rcv_wnd = xtcp_select_window(sk);
 	tw->last_oow_ack = 0;
-	tw->rcv_wscale = xs->rcv_wscale;
+	tw->ts_ok = xs->ts_ok;
+	tw->ts_recent = xs->ts_recent;
+	tw->ts_stamp = (u16)xtcp_ts_now();
 	tw->reuse = sk->sk_reuse;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
 	refcount_set(&tw->refcnt, 2);	/* tables + timer */
@@ -161,9 +163,21 @@ struct xtcp_tw *xtcp_tw_lookup(struct xtcp_net *xn, __be32 raddr,
 
 static void xtcp_tw_send_ack(struct xtcp_tw *tw)
 {
+	struct xtcp_opts opts = { };
+	u32 now = xtcp_ts_now();
+
+	if (tw->ts_ok) {
+		/* The socket's clock: the same offset, the same 4-tuple. */
+		opts.tstamp = 1;
+		opts.tsval = now + xtcp_ts_offset(tw->laddr, tw->raddr,
+						  htons(tw->lport), tw->rport);
+		opts.tsecr = tw->ts_recent;
+	}
+	WRITE_ONCE(tw->ts_stamp, (u16)now);
 	xtcp_send_ctl(read_pnet(&tw->net), tw->laddr, tw->raddr,
 		      htons(tw->lport), tw->rport, tw->snd_nxt, tw->rcv_nxt,
-		      XTCP_F_ACK, tw->rcv_wnd, NULL, 0, tw->bound_dev_if);
+		      XTCP_F_ACK, tw->rcv_wnd, tw->ts_ok ? &opts : NULL, 0,
+		      tw->bound_dev_if);
 }
 
 /*
@@ -174,18 +188,72 @@ static void xtcp_tw_send_ack(struct xtcp_tw *tw)
  * Retransmitted FINs and data are answered every time, as by TCP. Racing
  * softirqs at worst both send: the field needs no lock.
  */
-#define XTCP_OOW_RATELIMIT	(HZ / 2)
+#define XTCP_OOW_RATELIMIT_MS	500
 
 static bool xtcp_tw_oow_limited(struct xtcp_tw *tw, struct xtcp_net *xn)
 {
-	u32 now = xtcp_time(), last = READ_ONCE(tw->last_oow_ack);
+	u16 now = (u16)xtcp_ts_now(), last = READ_ONCE(tw->last_oow_ack);
 
-	if (last && (s32)(now - last) < XTCP_OOW_RATELIMIT) {
+	if (last && (u16)(now - last) < XTCP_OOW_RATELIMIT_MS) {
 		XTCP_INC_STATS(xn, ACKSKIPPEDTIMEWAIT);
 		return true;
 	}
 	WRITE_ONCE(tw->last_oow_ack, now ?: 1);
 	return false;
+}
+
+/*
+ * May connect() take this entry's 4-tuple (docs/protocol.md §32)? Only
+ * when timestamps were on in the old incarnation and are offered in the
+ * new one, so that PAWS rejects whatever of the old one is still on the
+ * wire, and net.xtcp.tw_reuse_delay_ms after the entry's last segment
+ * either way, so that both ends' timestamp clocks have ticked past
+ * every TSval the old incarnation sent. Read under the bucket lock.
+ */
+bool xtcp_tw_reusable(const struct xtcp_tw *tw, struct xtcp_net *xn)
+{
+	u16 age = (u16)xtcp_ts_now() - READ_ONCE(tw->ts_stamp);
+
+	return tw->ts_ok && READ_ONCE(xn->sysctl.tw_reuse_ok) &&
+	       READ_ONCE(xn->sysctl.timestamps) &&
+	       age >= READ_ONCE(xn->sysctl.tw_reuse_delay_ms);
+}
+
+/*
+ * connect() takes the 4-tuple: out of both tables at once, under the
+ * bind bucket's lock the caller holds (the order of xtcp_tw_unhash()),
+ * so that the new socket enters the established table in the same
+ * critical section and the 4-tuple is never seen free nor twice. The
+ * tables' reference passes to xtcp_tw_reuse_finish().
+ */
+void xtcp_tw_reuse_unlink(struct xtcp_tw *tw, struct xtcp_tw_inherit *inh)
+{
+	struct xtcp_net *xn = xtcp_pernet(read_pnet(&tw->net));
+	struct xtcp_hbucket *b = xtcp_tw_bucket(xn, tw->laddr, tw->lport,
+						tw->raddr, tw->rport);
+
+	spin_lock(&b->lock);
+	hlist_del_init(&tw->node);
+	hlist_del_init(&tw->bind_node);
+	tw->hashed = 0;
+	spin_unlock(&b->lock);
+	/* As the server's recycling does (§9.4): past all the old
+	 * incarnation sent or could have been acknowledged for. */
+	inh->isn = (tw->snd_nxt + 65535 + 2) ?: 1;
+	inh->ts_recent = tw->ts_recent;
+}
+
+/* ... and, the bucket lock dropped, the rest of its end. */
+void xtcp_tw_reuse_finish(struct xtcp_tw *tw)
+{
+	struct xtcp_net *xn = xtcp_pernet(read_pnet(&tw->net));
+
+	XTCP_INC_STATS(xn, TIMEWAITREUSED);
+	xtcp_event_tw_gone(tw);
+	atomic_dec(&xn->tw_count);
+	if (xtcp_timer_delete(&tw->timer))
+		xtcp_tw_put(tw);	/* the timer's reference */
+	xtcp_tw_put(tw);		/* the tables' */
 }
 
 /* A new SYN for the 4-tuple found a listener: the entry makes way. */
@@ -218,6 +286,8 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 {
 	struct xtcp_net *xn = xtcp_pernet(read_pnet(&tw->net));
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool ts = tw->ts_ok && (cb->sacked & XTCP_SKB_TSTAMP);
+	bool paws_reject = ts && (s32)(cb->tsval - tw->ts_recent) < 0;
 
 	if (cb->flags & XTCP_F_RST) {
 		if (READ_ONCE(xn->sysctl.rfc1337)) {
@@ -229,7 +299,12 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 		return XTCP_TW_DONE;
 	}
 	if ((cb->flags & (XTCP_F_SYN | XTCP_F_ACK)) == XTCP_F_SYN) {
-		if (xtcp_after(cb->seq, tw->rcv_nxt)) {
+		/* RFC 6191: with timestamps, a newer TSval says "new
+		 * incarnation" whatever its sequence number; an older one
+		 * says "old duplicate" whatever its sequence number. */
+		if (!paws_reject &&
+		    (xtcp_after(cb->seq, tw->rcv_nxt) ||
+		     (ts && (s32)(cb->tsval - tw->ts_recent) > 0))) {
 			/* The caller recycles the entry only if a listener
 			 * takes the SYN; otherwise it ACKs (as Linux). */
 			*isn_hint = tw->snd_nxt + 65535 + 2;
@@ -239,6 +314,16 @@ enum xtcp_tw_verdict xtcp_tw_rcv(struct xtcp_tw *tw, struct sk_buff *skb,
 			xtcp_tw_send_ack(tw);
 		return XTCP_TW_DONE;
 	}
+	if (paws_reject) {
+		/* RFC 7323 5.3: an old duplicate, ACKed (at the old-SYN rate). */
+		XTCP_INC_STATS(xn, PAWSTIMEWAIT);
+		if (!xtcp_tw_oow_limited(tw, xn))
+			xtcp_tw_send_ack(tw);
+		return XTCP_TW_DONE;
+	}
+	if (ts && !xtcp_after(cb->seq, tw->rcv_nxt))
+		WRITE_ONCE(tw->ts_recent, cb->tsval);
+	WRITE_ONCE(tw->ts_stamp, (u16)xtcp_ts_now());
 	if ((cb->flags & XTCP_F_FIN) && cb->end_seq == tw->rcv_nxt) {
 		mod_timer_pending(&tw->timer, jiffies +
 			msecs_to_jiffies(READ_ONCE(xn->sysctl.tw_timeout_ms)));

@@ -8,6 +8,7 @@
 
 #include "xtcp.h"
 #include "pernet.h"
+#include "hash.h"
 
 struct xtcp_tw {
 	struct hlist_node	node;		/* twhash, by 4-tuple */
@@ -23,11 +24,15 @@ struct xtcp_tw {
 	u32			rcv_nxt;
 	refcount_t		refcnt;
 	u16			rcv_wnd;	/* unscaled, as advertised */
-	u8			rcv_wscale;
 	u8			reuse:1,
-				hashed:1;
+				hashed:1,
+				ts_ok:1;	/* the connection had timestamps */
 	int			bound_dev_if;
-	u32			last_oow_ack;	/* xtcp_time() of the last rate-limited ACK, 0: none */
+	/* Two 16-bit millisecond stamps (xtcp_ts_now()), spanning 65.5 s:
+	 * an entry lives tw_timeout_ms (60 s unless raised). */
+	u16			last_oow_ack;	/* the last rate-limited ACK, 0: none */
+	u16			ts_stamp;	/* the last segment either way (§32) */
+	u32			ts_recent;	/* the peer's last TSval */
 };
 
 struct xtcp_tw *xtcp_tw_lookup(struct xtcp_net *xn, __be32 raddr,
@@ -43,6 +48,9 @@ bool xtcp_tw_create(struct sock *sk);
 void xtcp_tw_recycle(struct xtcp_tw *tw);
 void xtcp_tw_refuse_syn(struct xtcp_tw *tw);
 void xtcp_tw_kill(struct xtcp_tw *tw);
+bool xtcp_tw_reusable(const struct xtcp_tw *tw, struct xtcp_net *xn);
+void xtcp_tw_reuse_unlink(struct xtcp_tw *tw, struct xtcp_tw_inherit *inh);
+void xtcp_tw_reuse_finish(struct xtcp_tw *tw);
 void xtcp_tw_purge(struct xtcp_net *xn);
 unsigned long xtcp_tw_remaining(const struct xtcp_tw *tw);
 int xtcp_tw_cache_init(void);

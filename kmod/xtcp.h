@@ -49,6 +49,9 @@ struct xtcp_skb_cb {
 	int	iif;
 	u32	isn_hint;	/* from a recycled TIME-WAIT entry, 0: none */
 	u64	xmit_us;	/* xtcp_clock_us() of the last transmission */
+	/* Received with XTCP_SKB_TSTAMP: the Timestamps option (RFC 7323). */
+	u32	tsval;
+	u32	tsecr;
 };
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
@@ -59,6 +62,8 @@ struct xtcp_skb_cb {
 #define XTCP_SKB_EVER_SACKED	0x08	/* SACKed once; an RTO keeps this bit (frto.c) */
 /* Received segments: the answer to our liveness probe (never a dupack). */
 #define XTCP_SKB_PROBE_ECHO	0x80
+/* Received segments: tsval and tsecr hold the Timestamps option. */
+#define XTCP_SKB_TSTAMP		0x40
 
 /* Loss recovery state, as Linux's ca_state. */
 enum {
@@ -100,10 +105,13 @@ struct xtcp_opts {
 	u16	mss;		/* 0: not present */
 	u8	wscale;
 	u8	wscale_ok:1,
-		sack_ok:1;	/* SACK-permitted (SYN) */
+		sack_ok:1,	/* SACK-permitted (SYN) */
+		tstamp:1;	/* Timestamps (RFC 7323, any segment) */
 	u8	num_sacks;	/* SACK blocks (any segment) */
 	u8	probe_kind;	/* XTCP_OPT_PROBE(_ECHO), 0: none */
 	u32	probe_nonce;
+	u32	tsval;		/* with tstamp */
+	u32	tsecr;
 	struct {
 		u32 start, end;
 	} sacks[4];
@@ -163,7 +171,8 @@ struct xtcp_sock {
 				ack_pending:1,	/* data received, ACK owed */
 				quickack:1,	/* next ACK at once (a hole was filled) */
 				tlp_armed:1,	/* rtx_timer is a tail loss probe */
-				tlp_sent:1;	/* one probe per flight */
+				tlp_sent:1,	/* one probe per flight */
+				ts_ok:1;	/* Timestamps on (RFC 7323): offered in SYN-SENT */
 	u8			segs_unacked;	/* received since our last ACK */
 	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
 	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
@@ -274,6 +283,11 @@ struct xtcp_sock {
 	u32			challenge_count;
 	u32			challenge_sec;	/* RFC 5961 budget: its second */
 	u32			challenge_left;	/* and what is left of it */
+	/* RFC 7323 timestamps (timestamps.c). */
+	u32			ts_offset;	/* added to xtcp_ts_now() in TSval */
+	u32			ts_recent;	/* TS.Recent: the peer's TSval to echo */
+	u32			ts_recent_stamp; /* seconds (ktime_get_seconds()) it was taken, 0: never */
+	u32			ack_tsecr;	/* TSecr of the ACK in hand, 0: none (xtcp_clean_rtx_queue()) */
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -290,6 +304,16 @@ static inline struct sock *xtcp_to_sk(struct xtcp_sock *xs)
 static inline u32 xtcp_time(void)
 {
 	return (u32)jiffies;
+}
+
+/*
+ * The timestamp clock (RFC 7323 TSval, timestamps.c): milliseconds, the
+ * resolution XTCP's protocol defines, so that a peer's RTT and the
+ * TIME-WAIT reuse delay (timewait.c) read the same unit.
+ */
+static inline u32 xtcp_ts_now(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
 }
 
 /* main.c: test-only seconds added to the RACK clock (selftest_clock_skew). */
@@ -505,6 +529,17 @@ unsigned long xtcp_initial_rto(struct xtcp_net *xn);
 /* secure.c */
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
+
+/* timestamps.c: RFC 7323 (docs/protocol.md §32). */
+#define XTCP_TS_OPT_LEN		12	/* NOP, NOP, kind 8, len 10, TSval, TSecr */
+u32 xtcp_ts_offset(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+void xtcp_ts_init(struct sock *sk, bool offer);
+u32 xtcp_tsval(const struct sock *sk);
+void xtcp_ts_fill_opts(const struct sock *sk, struct xtcp_opts *o);
+void xtcp_ts_take_syn(struct sock *sk, const struct sk_buff *skb);
+bool xtcp_paws_reject(const struct sock *sk, const struct sk_buff *skb);
+void xtcp_ts_update_recent(struct sock *sk, const struct sk_buff *skb);
+long xtcp_ts_rtt_us(const struct sock *sk, u32 tsecr);
 
 /* syncookies.c */
 struct xtcp_cookie_opts {

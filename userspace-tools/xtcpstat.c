@@ -1278,7 +1278,7 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\","
 		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u,"
 		       "\"reord_seen\":%u,\"dsack_dups\":%u,\"undos\":%u,"
-		       "\"reo_wnd_us\":%u}",
+		       "\"reo_wnd_us\":%u,\"ts_ok\":%s}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1294,7 +1294,7 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong,
 		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us,
 		       x->xtcpi_reord_seen, x->xtcpi_dsack_dups, x->xtcpi_undos,
-		       x->xtcpi_rack_reo_wnd_us);
+		       x->xtcpi_rack_reo_wnd_us, x->xtcpi_ts_ok ? "true" : "false");
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1499,6 +1499,8 @@ static void print_text_extras(const struct entry *e)
 				       x->xtcpi_total_retrans);
 			printf(" lastsnd:%u lastrcv:%u", x->xtcpi_last_data_sent_ms,
 			       x->xtcpi_last_data_recv_ms);
+			if (x->xtcpi_ts_ok)
+				printf(" ts");
 			if (x->xtcpi_sack_ok)
 				printf(" sack");
 			if (x->xtcpi_ca_state)

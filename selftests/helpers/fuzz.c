@@ -588,6 +588,8 @@ static int model_opts_valid(const uint8_t *p, int len)
 			return 0;
 		if (kind == XTCP_OPT_SACK_PERM && olen != 2)
 			return 0;
+		if (kind == XTCP_OPT_TIMESTAMP && olen != 10)
+			return 0;
 		/* The liveness probe and its echo: a 32-bit nonce. */
 		if ((kind == XTCP_OPT_PROBE || kind == XTCP_OPT_PROBE_ECHO) &&
 		    olen != 6)
@@ -801,7 +803,7 @@ static int pick_opts(uint8_t *o, struct ep *e)
 				memcpy(o + len, noise + rnd(4096), k - 2);
 				len += k - 2;
 				break;
-			case 8:		/* timestamps (reserved, skipped) */
+			case 8:		/* timestamps: TSval, TSecr of noise */
 				if (room < 10)
 					break;
 				o[len++] = 8; o[len++] = 10;

@@ -96,7 +96,7 @@ struct xtcphdr {
 #define XTCP_OPT_WSCALE		3	/* len 3, SYN only */
 #define XTCP_OPT_SACK_PERM	4	/* len 2, SYN only */
 #define XTCP_OPT_SACK		5	/* len 2 + 8n, n <= 4 (RFC 2018) */
-#define XTCP_OPT_TIMESTAMP	8	/* reserved */
+#define XTCP_OPT_TIMESTAMP	8	/* len 10: TSval, TSecr (RFC 7323), every segment once agreed */
 #define XTCP_OPT_PROBE		9	/* len 6: a 32-bit nonce; answer at once (XTCP_PROBE) */
 #define XTCP_OPT_PROBE_ECHO	10	/* len 6: the nonce of the probe answered */
 
@@ -152,7 +152,7 @@ struct xtcp_verdict {
 	__u32	xv_pad;		/* 0 */
 };
 
-#define XTCP_INFO_VERSION	4
+#define XTCP_INFO_VERSION	5
 
 /* xtcpi_probe_result: the last XTCP_PROBE of the socket. */
 #define XTCP_PROBE_RESULT_NONE		0	/* never probed */
@@ -210,6 +210,10 @@ struct xtcp_info {
 	__u32	xtcpi_reord_seen;	/* reordering events (tcpi_reord_seen) */
 	__u32	xtcpi_undos;		/* reductions undone: all their retransmissions were spurious */
 	__u32	xtcpi_rack_reo_wnd_us;	/* RACK's reordering window now */
+	/* Version 5: RFC 7323 timestamps. */
+	__u8	xtcpi_ts_ok;		/* both ends sent them in the handshake */
+	__u8	xtcpi_pad3[3];
+	__u32	xtcpi_ts_recent;	/* TS.Recent: the peer's TSval we echo */
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */
