@@ -21,7 +21,8 @@
 # Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
 # BENCH_WAN_TIME (seconds per wan figure, 10), BENCH_CONNS (conns mode,
 # 2000), BENCH_TW (TIME-WAIT entries, 100000), BENCH_PROFILE (1: perf
-# record), BENCH_ONLY (words, comma-separated: matrix,wan,gro,conns,tw,profile).
+# record), BENCH_PORTS_TIME (seconds of the ports figure, 60), BENCH_ONLY
+# (words, comma-separated: matrix,ports,wan,gro,conns,tw,profile).
 XTCP_NO_TAP=1
 . "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
 set +e
@@ -109,13 +110,34 @@ if want matrix; then
 	done
 fi
 
+sysv() { $IP netns exec "$1" cat "/proc/sys/$2" 2>/dev/null | tr -s '\t ' ' '; }
+
+# ---- 1a. Client ports in TIME-WAIT (docs/protocol.md §32, issue 10): a
+# client that closes first, one connection at a time for PT seconds, with a
+# 200-port ephemeral range in xb (both families' sysctls), 1 byte each way.
+# XTCP takes TIME-WAIT 4-tuples over (net.xtcp.tw_reuse); Linux TCP's
+# tcp_tw_reuse default (2) allows that on loopback only, so over the veth
+# it runs out of ports. Once, not per rep: a minute per family.
+if want ports; then
+	PT=${BENCH_PORTS_TIME:-60}
+	r4=$(sysv $XB net/ipv4/ip_local_port_range) rx=$(sysv $XB net/xtcp/local_port_range)
+	in_xb sh -c 'echo 40000 40199 >/proc/sys/net/ipv4/ip_local_port_range; echo 40000 40199 >/proc/sys/net/xtcp/local_port_range'
+	info tw_entry_bytes "$(awk '$1 == "xtcp_timewait" { print $4 }' /proc/slabinfo)"
+	info ports_sysctl "xtcp: tw_reuse=$(sysv $XB net/xtcp/tw_reuse) tw_reuse_delay_ms=$(sysv $XB net/xtcp/tw_reuse_delay_ms) timestamps=$(sysv $XB net/xtcp/timestamps) tw_timeout_ms=$(sysv $XB net/xtcp/tw_timeout_ms); tcp: tcp_tw_reuse=$(sysv $XB net/ipv4/tcp_tw_reuse) tcp_timestamps=$(sysv $XB net/ipv4/tcp_timestamps)"
+	for f in xtcp tcp; do
+		log "ports: $f, crr --close client for $PT s through 200 ports"
+		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f $f -m crr -l 1 -t "$PT" --close client --json 2>&1)
+		echo "@PORTS $f 200 $(echo "$out" | oneline)"
+	done
+	in_xb sh -c "echo '$r4' >/proc/sys/net/ipv4/ip_local_port_range; echo '$rx' >/proc/sys/net/xtcp/local_port_range"
+fi
+
 # ---- 1b. A long fat pipe: netem on both ends of the veth pair, 25 ms each
 # way (50 ms RTT), without and with 0.1% loss on each end; one connection
 # for WT seconds, both families with CUBIC, order flipped per rep. netem
 # acts on the packets as handed to the device: a 64 KB GSO packet (either
 # family) is delayed, or lost, whole. TCP's per-destination metrics cache
 # (a loss run's ssthresh) is off here, XTCP has none.
-sysv() { $IP netns exec "$1" cat "/proc/sys/$2" 2>/dev/null | tr -s '\t ' ' '; }
 if want wan; then
 	modprobe sch_netem 2>/dev/null
 	for ns in $XA $XB; do

@@ -20,7 +20,8 @@ NOTES_BEGIN, NOTES_END = "<!-- notes:begin -->", "<!-- notes:end -->"
 
 
 def parse(path):
-    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "cnt": {}, "profile": {}}
+    d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "cnt": {}, "profile": {},
+         "ports": []}
     for raw in open(path, errors="replace"):
         line = raw.rstrip("\r\n").replace("\r", "")
         if not line.startswith("@"):
@@ -41,6 +42,9 @@ def parse(path):
         elif tag == "@TW":
             phase, rep, tw, j = rest.split(" ", 3)
             d["tw"].append((phase, int(rep), int(tw or 0), js(j)))
+        elif tag == "@PORTS":
+            fam, nports, j = rest.split(" ", 2)
+            d["ports"].append((fam, int(nports), js(j), j))
         elif tag == "@TWFILL":
             k, tw, j = rest.split(" ", 2)
             d["twfill"].append((int(k), int(tw or 0), js(j)))
@@ -268,6 +272,35 @@ def conns_detail(d):
     return out
 
 
+def ports_table(d):
+    """Issue 10's port-reuse figure: >= 20,000 connections per minute through
+    200 ports with no EADDRNOTAVAIL, where TCP runs out after ~200."""
+    out = []
+    if not d["ports"]:
+        return out
+    out.append("| family | ephemeral ports | connections in the run | per minute | errors "
+               "| first error (after N connections) | goal |")
+    out.append("|---|---|---|---|---|---|---|")
+    for fam, nports, res, raw in d["ports"]:
+        if not res:
+            out.append(f"| {fam.upper()} | {nports} | no result: `{raw[:120]}` | | | | |")
+            continue
+        r = res[0]
+        secs = r.get("secs") or 0
+        n = r.get("count", 0)
+        per_min = n / secs * 60 if secs else 0
+        errs = r.get("errors", 0)
+        first = (f"{r.get('first_error')} (after {r.get('first_error_at', '?'):,})"
+                 if errs else "none")
+        goal = ""
+        if fam == "xtcp":
+            ok = per_min >= 20000 and errs == 0
+            goal = f"≥ 20,000/min, 0 EADDRNOTAVAIL: {'met' if ok else 'NOT met'}"
+        out.append(f"| {fam.upper()} | {nports} | {n:,} in {secs:.0f} s | {per_min:,.0f} | {errs:,} "
+                   f"| {first} | {goal} |")
+    return out
+
+
 def tw_table(d):
     out = []
     none = {rep: (tw, res) for ph, rep, tw, res in d["tw"] if ph == "none"}
@@ -448,6 +481,15 @@ def render(d, meta):
     errs = errors(d)
     if errs:
         o += ["", "Errors reported by xtcpperf during the runs:", ""] + errs
+    pt_ = ports_table(d)
+    if pt_:
+        o += ["", "### Client ports in TIME-WAIT (issue 10: docs/protocol.md §32)", "",
+              "The client closes first (crr --close client: connect, 1 B each way, close; the "
+              "server closes on the client's FIN), one connection at a time, through a 200-port "
+              "ephemeral range in xb (net.xtcp.local_port_range and net.ipv4.ip_local_port_range). "
+              f"Sysctls: {info.get('ports_sysctl', '?')}. A TIME-WAIT entry is a "
+              f"{info.get('tw_entry_bytes', '?')}-byte slab object (/proc/slabinfo, xtcp_timewait).",
+              ""] + pt_
     cd = conns_detail(d)
     if cd:
         o += ["", "Memory (conns mode: "

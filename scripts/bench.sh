@@ -19,7 +19,7 @@ log=$B/bench/bench-$stamp.log
 export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 
 guest_env=
-for v in BENCH_REPS BENCH_TIME BENCH_WAN_TIME BENCH_CONNS BENCH_TW BENCH_PROFILE BENCH_ONLY; do
+for v in BENCH_REPS BENCH_TIME BENCH_WAN_TIME BENCH_PORTS_TIME BENCH_CONNS BENCH_TW BENCH_PROFILE BENCH_ONLY; do
 	[ -n "${!v:-}" ] && guest_env+="$v=${!v} "
 done
 

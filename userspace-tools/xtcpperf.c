@@ -14,7 +14,9 @@
  *           -P connections; transactions/s and latency p50/p99.
  *   crr     connect, one -l byte request/response, close, repeated for -t
  *           seconds; the server closes first (HTTP/1.0 style), so
- *           TIME-WAIT entries accumulate on the server.
+ *           TIME-WAIT entries accumulate on the server; with --close
+ *           client the client does, and they accumulate here (the
+ *           port-reuse figure of make bench).
  *   conns   open -N connections (at most 256 connecting at a time, in
  *           batches of --batch), measure kernel memory (/proc/slabinfo
  *           objects in use, /sys/kernel/slab) per connection, close them
@@ -66,6 +68,7 @@ static const char *const mode_names[] = { "", "stream", "rr", "crr", "conns" };
 
 #define HF_SERVER_CLOSE	1	/* conns: the server closes when it reads 'C' */
 #define HF_CLOSE_NOW	2	/* conns: the server closes as soon as it has the hello */
+#define HF_CLIENT_CLOSE	4	/* crr: the client closes first, the server on its EOF */
 
 struct hello {
 	uint32_t magic;
@@ -77,7 +80,7 @@ struct hello {
 };
 
 static struct {
-	bool server, json, quiet, server_close, close_now;
+	bool server, json, quiet, server_close, close_now, client_close;
 	const char *host, *bind_addr, *src;
 	int family_tcp, family_xtcp;	/* which families (server: both) */
 	int port, nports, workers;
@@ -465,6 +468,10 @@ static void want(int ep, struct sconn *c, uint32_t events)
 /* The response is out: what comes next. Returns false if c was closed. */
 static bool response_done(int ep, struct sconn *c)
 {
+	if (c->h.mode == M_CRR && (c->h.flags & HF_CLIENT_CLOSE)) {
+		c->st = S_DISCARD;	/* until the client's FIN */
+		return true;
+	}
 	if (c->h.mode == M_CRR) {
 		sconn_close(ep, c);	/* the server closes first */
 		return false;
@@ -699,6 +706,7 @@ struct result {
 	double p50_us, p99_us, mean_us;
 	long errors;
 	int first_errno;
+	uint64_t first_error_at;	/* crr: transactions before the first error */
 	/* conns */
 	long target, established, tw, tw_limit;
 	double establish_s, slab_per_conn, sock_objs_per_conn, tw_slab_per_entry;
@@ -718,6 +726,7 @@ struct worker {
 	size_t nlat, caplat;
 	long errors;
 	int first_errno;
+	uint64_t first_error_at;
 };
 
 static pthread_barrier_t start_line;
@@ -725,8 +734,10 @@ static uint64_t t_start;
 
 static void note_error(struct worker *w, int err)
 {
-	if (!w->errors++)
+	if (!w->errors++) {
 		w->first_errno = err;
+		w->first_error_at = w->count;
+	}
 }
 
 static void add_sample(struct worker *w, uint64_t ns)
@@ -864,7 +875,8 @@ out:
 static void *crr_thread(void *arg)
 {
 	struct worker *w = arg;
-	struct hello h = make_hello(M_CRR, w->size, 0);
+	struct hello h = make_hello(M_CRR, w->size,
+				    o.client_close ? HF_CLIENT_CLOSE : 0);
 	char *msg = calloc(1, sizeof(h) + w->size), *buf = malloc(w->size + 1);
 
 	if (!msg || !buf)
@@ -884,8 +896,11 @@ static void *crr_thread(void *arg)
 			continue;
 		}
 		nodelay(fd);
+		/* The server closes first (its EOF), or, with --close
+		 * client, we do as soon as the response is in. */
 		if (write_full(fd, msg, sizeof(h) + w->size) ||
-		    read_full(fd, buf, w->size) != 1 || read(fd, &eof, 1) != 0) {
+		    read_full(fd, buf, w->size) != 1 ||
+		    (!o.client_close && read(fd, &eof, 1) != 0)) {
 			note_error(w, errno ?: EPROTO);
 			close(fd);
 			continue;
@@ -950,8 +965,10 @@ static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32
 	for (i = 0; i < o.par; i++) {
 		r->bytes += w[i].bytes;
 		r->count += w[i].count;
-		if (w[i].errors && !r->errors)
+		if (w[i].errors && !r->errors) {
 			r->first_errno = w[i].first_errno;
+			r->first_error_at = w[i].first_error_at;
+		}
 		r->errors += w[i].errors;
 		if (w[i].t_end > t_end)
 			t_end = w[i].t_end;
@@ -1299,8 +1316,9 @@ static void print_json(struct result *rs, int n)
 			break;
 		}
 		if (r->errors || r->first_errno)
-			printf(", \"errors\": %ld, \"first_error\": \"%s\"", r->errors,
-			       strerror(r->first_errno));
+			printf(", \"errors\": %ld, \"first_error\": \"%s\", \"first_error_at\": %llu",
+			       r->errors, strerror(r->first_errno),
+			       (unsigned long long)r->first_error_at);
 		printf("}");
 	}
 	printf("\n]}\n");
@@ -1381,7 +1399,8 @@ static void usage(FILE *f)
 		"  -l SIZES     stream: write size (131072); rr/crr: message sizes (1,1024)\n"
 		"  -N CONNS     conns: connections to open (2000)\n"
 		"  --batch N    conns: open/close in batches of N (memory is measured on the first)\n"
-		"  --close client|server  conns: who closes first, i.e. where TIME-WAIT goes (client)\n"
+		"  --close client|server  conns: who closes first, i.e. where TIME-WAIT goes (client);\n"
+		"               crr --close client: the client closes first (server first without)\n"
 		"  --close now  conns: the server closes each connection at once (fills its\n"
 		"               TIME-WAIT table fastest; no memory figures)\n"
 		"  --src A[,B]  conns: bind to these source addresses, round robin\n"
@@ -1465,6 +1484,7 @@ int main(int argc, char **argv)
 				die("--close client|server|now");
 			o.server_close = !strcmp(optarg, "server");
 			o.close_now = !strcmp(optarg, "now");
+			o.client_close = !strcmp(optarg, "client");
 			break;
 		case 4: o.src = optarg; break;
 		case 5: o.src_port = atoi(optarg); break;
