@@ -122,7 +122,8 @@ if want ports; then
 	PT=${BENCH_PORTS_TIME:-60}
 	r4=$(sysv $XB net/ipv4/ip_local_port_range) rx=$(sysv $XB net/xtcp/local_port_range)
 	in_xb sh -c 'echo 40000 40199 >/proc/sys/net/ipv4/ip_local_port_range; echo 40000 40199 >/proc/sys/net/xtcp/local_port_range'
-	info tw_entry_bytes "$(awk '$1 == "xtcp_timewait" { print $4 }' /proc/slabinfo)"
+	# SLUB may merge the cache: /sys/kernel/slab keeps its name as an alias.
+	info tw_entry_bytes "$(cat /sys/kernel/slab/xtcp_timewait/object_size 2>/dev/null || awk '$1 == "xtcp_timewait" { print $4 }' /proc/slabinfo)"
 	info ports_sysctl "xtcp: tw_reuse=$(sysv $XB net/xtcp/tw_reuse) tw_reuse_delay_ms=$(sysv $XB net/xtcp/tw_reuse_delay_ms) timestamps=$(sysv $XB net/xtcp/timestamps) tw_timeout_ms=$(sysv $XB net/xtcp/tw_timeout_ms); tcp: tcp_tw_reuse=$(sysv $XB net/ipv4/tcp_tw_reuse) tcp_timestamps=$(sysv $XB net/ipv4/tcp_timestamps)"
 	for f in xtcp tcp; do
 		log "ports: $f, crr --close client for $PT s through 200 ports"

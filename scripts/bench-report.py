@@ -286,8 +286,8 @@ def ports_table(d):
             out.append(f"| {fam.upper()} | {nports} | no result: `{raw[:120]}` | | | | |")
             continue
         r = res[0]
-        secs = r.get("secs") or 0
-        n = r.get("count", 0)
+        secs = r.get("seconds") or 0
+        n = r.get("transactions", 0)
         per_min = n / secs * 60 if secs else 0
         errs = r.get("errors", 0)
         first = (f"{r.get('first_error')} (after {r.get('first_error_at', '?'):,})"
@@ -296,7 +296,8 @@ def ports_table(d):
         if fam == "xtcp":
             ok = per_min >= 20000 and errs == 0
             goal = f"≥ 20,000/min, 0 EADDRNOTAVAIL: {'met' if ok else 'NOT met'}"
-        out.append(f"| {fam.upper()} | {nports} | {n:,} in {secs:.0f} s | {per_min:,.0f} | {errs:,} "
+        rate = f"{per_min:,.0f}" if not errs else "- (stopped: out of ports)"
+        out.append(f"| {fam.upper()} | {nports} | {n:,} in {secs:.0f} s | {rate} | {errs:,} "
                    f"| {first} | {goal} |")
     return out
 
@@ -581,7 +582,7 @@ def main():
     a = ap.parse_args()
     d = parse(a.log)
     meta = dict(m.split("=", 1) for m in a.meta)
-    if not d["bench"] and not d["tw"]:
+    if not d["bench"] and not d["tw"] and not d["ports"]:
         print(f"bench-report: no results in {a.log}", file=sys.stderr)
         return 1
     print(render(d, meta))

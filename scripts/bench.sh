@@ -5,7 +5,7 @@
 # (scripts/bench-report.py) and, with WRITE=1, write docs/performance.md.
 # The guest's raw output is kept in build/bench/bench-<time>.log.
 #
-# Environment: WRITE=1; BENCH_REPS, BENCH_TIME, BENCH_WAN_TIME, BENCH_CONNS, BENCH_TW,
+# Environment: WRITE=1; BENCH_REPS, BENCH_TIME, BENCH_WAN_TIME, BENCH_PORTS_TIME, BENCH_CONNS, BENCH_TW,
 # BENCH_PROFILE, BENCH_ONLY are handed to the guest (see bench-guest.sh);
 # VM_TIMEOUT (default 1800 s).
 set -uo pipefail
