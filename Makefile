@@ -166,9 +166,11 @@ _vm-debug: module-debug tools selftests
 #                             there, socket(AF_XTCP) as nobody autoloads it,
 #                             man xtcp, purge leaves nothing (scripts/deb-test.sh)
 # ---------------------------------------------------------------------------
+# make deb needs only the packaging tools (dpkg-buildpackage checks the
+# build-dependencies itself): on a machine of your own, apt-get install
+# debhelper dh-dkms libmnl-dev pkg-config lintian; make deps installs them.
 .PHONY: deb deb-test _deb _deb-test
-deb: deps
-	@$(MAKE) --no-print-directory _deb
+deb: _deb
 _deb:
 	@$(TOP)/scripts/deb.sh
 
