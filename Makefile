@@ -157,3 +157,24 @@ vm-debug: deps
 	@$(MAKE) --no-print-directory _vm-debug
 _vm-debug: module-debug tools selftests
 	@CMD=$(VMCMD) $(TOP)/selftests/vm/debug-env.sh $(RUNVM)
+
+# ---------------------------------------------------------------------------
+# Packages (docs/packages.md): xtcp-dkms and xtcp-tools, built with
+# dpkg-buildpackage from a copy of the tree into build/deb/, then lintian.
+#   make deb                  build/deb/*.deb (scripts/deb.sh)
+#   make deb-test             install both in the VM, dkms builds xtcp.ko
+#                             there, socket(AF_XTCP) as nobody autoloads it,
+#                             man xtcp, purge leaves nothing (scripts/deb-test.sh)
+# ---------------------------------------------------------------------------
+# make deb needs only the packaging tools (dpkg-buildpackage checks the
+# build-dependencies itself): on a machine of your own, apt-get install
+# debhelper dh-dkms libmnl-dev pkg-config lintian; make deps installs them.
+.PHONY: deb deb-test _deb _deb-test
+deb: _deb
+_deb:
+	@$(TOP)/scripts/deb.sh
+
+deb-test: deps
+	@$(MAKE) --no-print-directory _deb-test
+_deb-test: _deb tools
+	@KVER=$(KVER) $(TOP)/scripts/deb-test.sh

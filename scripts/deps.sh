@@ -44,6 +44,12 @@ bison			make check-debug: building the debug kernel (Kconfig parser)
 flex			make check-debug: building the debug kernel (Kconfig lexer)
 libelf-dev		make check-debug: building the debug kernel (objtool)
 libssl-dev		make check-debug: building the debug kernel (sign-file, certs)
+debhelper		make deb: builds the xtcp-dkms and xtcp-tools packages (dh)
+dh-dkms			make deb: dh_dkms, the DKMS part of xtcp-dkms (postinst/prerm)
+dkms			make deb-test: builds xtcp.ko in the VM when xtcp-dkms is installed there
+dpkg-dev		make deb: dpkg-buildpackage
+fakeroot		make deb: root-owned files in the packages without root
+lintian			make deb: checks the packages
 '
 
 check_only=0

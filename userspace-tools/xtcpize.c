@@ -4,7 +4,8 @@
  *
  *   xtcpize run [-p PORTS] [-a ADDRS] [-f] [-d] [--] CMD [ARGS...]
  *
- * Puts libxtcpize.so (found next to this program, or at $XTCPIZE_LIB) in
+ * Puts libxtcpize.so (at $XTCPIZE_LIB, next to this program, or in
+ * ../lib/xtcp/ beside its directory, /usr/lib/xtcp/ when installed) in
  * front of LD_PRELOAD and executes CMD. In CMD, socket(AF_INET,
  * SOCK_STREAM, 0 or IPPROTO_TCP) creates an AF_XTCP socket; everything else
  * (addresses, options, poll/epoll, accept) is unchanged because XTCP speaks
@@ -48,12 +49,19 @@ static void usage(FILE *f)
 		"  XTCPIZE_DEBUG=1, XTCPIZE_FAMILY=N, XTCPIZE_LIB=/path/to/" LIBNAME "\n");
 }
 
+/*
+ * $XTCPIZE_LIB, else next to this program (build/tools/ in the source
+ * tree), else ../lib/xtcp/ beside its directory: /usr/lib/xtcp/ for
+ * /usr/bin/xtcpize, where the xtcp-tools package puts the library.
+ */
 static int find_lib(char *out, size_t size)
 {
+	static const char *const rel[] = { "", "/../lib/xtcp" };
 	const char *env = getenv("XTCPIZE_LIB");
 	char exe[PATH_MAX];
 	ssize_t n;
 	char *slash;
+	size_t i;
 
 	if (env && *env) {
 		if (!realpath(env, out))
@@ -68,9 +76,17 @@ static int find_lib(char *out, size_t size)
 	if (!slash)
 		return -1;
 	*slash = '\0';
-	if (snprintf(out, size, "%s/%s", exe, LIBNAME) >= (int)size)
-		return -1;
-	return access(out, R_OK);
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char path[PATH_MAX];
+
+		if (snprintf(path, sizeof(path), "%s%s/%s", exe, rel[i], LIBNAME) >= (int)sizeof(path))
+			continue;
+		/* A canonical path: LD_PRELOAD splits at spaces and colons
+		 * either way, but no "..". */
+		if (realpath(path, out) && strlen(out) < size && access(out, R_OK) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* The file execvp() would run for CMD, or NULL. */
@@ -167,7 +183,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (find_lib(lib, sizeof(lib)) < 0) {
-		fprintf(stderr, "xtcpize: cannot find %s next to xtcpize (set XTCPIZE_LIB)\n",
+		fprintf(stderr, "xtcpize: cannot find %s next to xtcpize or in ../lib/xtcp/ (set XTCPIZE_LIB)\n",
 			LIBNAME);
 		return 127;
 	}
