@@ -199,9 +199,12 @@ times+=("panic_on_warn proof boot: $(since "$t") s")
 #                          destroys its own)
 #   badinput_sysctl.sh     the sysctl range table (badinput_test's errno
 #                          table runs the socket API under KASAN)
+#   wireshark_test.sh      the Lua dissector: userspace decoding (the
+#                          handshake, SACK and probe it captures run in
+#                          lifecycle, impair and beyond_test)
 SOAK_ONLY="apps_xtcpize.sh loss256_test scale_test xtcpstat_scale_test.sh cc_test recovery_test
 	xtcpstat_test.sh blind_test stress_lifetime_test rcvbuf_test synflood_test netns_test.sh
-	badinput_sysctl.sh module_timewait.sh"
+	badinput_sysctl.sh module_timewait.sh wireshark_test.sh"
 SOAK_ONLY=$(echo $SOAK_ONLY)
 # And what this kernel cannot run: it is built from tinyconfig without
 # ftrace, so xtcp's tracepoints compile to nothing in its module

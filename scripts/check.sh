@@ -117,6 +117,15 @@ if [ "${XTCP_CHECK_DEB:-1}" = 1 ]; then
 	times+=("make deb: $(since "$t") s")
 fi
 
+# The Wireshark dissector on hand-made segments (the preferences, malformed
+# headers and options); wireshark_test.sh decodes real traffic in the VM.
+if out=$("$TOP/userspace-tools/wireshark/check.sh" 2>&1); then
+	pass "xtcp.lua: $(grep -c '^ok' <<<"$out") cases on hand-made segments (userspace-tools/wireshark/check.sh)"
+else
+	printf '%s\n' "$out" | grep -v '^ok' | head -n 20 | sed 's/^/  | /'
+	fail "xtcp.lua on hand-made segments (userspace-tools/wireshark/check.sh, above)"
+fi
+
 # A boot whose command succeeds but raises a WARN() must be reported FAILED,
 # with the offending line printed. (Done first, so that build/vm/console.log
 # is the selftest boot's log when make check ends.)

@@ -50,6 +50,7 @@ dkms			make deb-test: builds xtcp.ko in the VM when xtcp-dkms is installed there
 dpkg-dev		make deb: dpkg-buildpackage
 fakeroot		make deb: root-owned files in the packages without root
 lintian			make deb: checks the packages
+tshark			wireshark_test: the Lua dissector (userspace-tools/wireshark/xtcp.lua) decodes captured XTCP segments
 '
 
 check_only=0
@@ -106,6 +107,12 @@ if ! apt-get update; then
 	echo "deps: error: 'apt-get update' failed (network or apt sources?); cannot install: ${missing[*]}" >&2
 	exit 1
 fi
+# tshark's wireshark-common asks whether non-root users may capture
+# (a setuid dumpcap): answer no, so the install never stops on a prompt.
+case " ${missing[*]} " in *" tshark "*)
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections ;;
+esac
 echo "deps: apt-get install ${missing[*]}"
 if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
 	echo "deps: error: 'apt-get install' failed for: ${missing[*]}" >&2

@@ -12,7 +12,8 @@
 # and the programs make check-debug leaves to it (its SOAK_ONLY list):
 #   apps_xtcpize.sh, loss256_test, cc_test, recovery_test, xtcpstat_test.sh,
 #   blind_test, stress_lifetime_test, rcvbuf_test, netns_test.sh,
-#   badinput_sysctl.sh, module_timewait.sh (synflood_test is above)
+#   badinput_sysctl.sh, module_timewait.sh, wireshark_test.sh (synflood_test
+#   is above)
 # then unloads the module and asks kmemleak. Closes like make check with
 #   N passed, N failed
 # Environment: SOAK_TESTS (the programs, default above), XTCP_FUZZ_N
@@ -25,7 +26,7 @@ MAKE=${MAKE:-make}
 RUNVM=$TOP/selftests/vm/run-vm.sh
 SCAN=$TOP/selftests/vm/scan-splats.sh
 DK=$TOP/build/debug-kernel
-tests=${SOAK_TESTS:-fuzz_test.sh stress_race_test synflood_test xtcpstat_scale_test.sh scale_test apps_xtcpize.sh loss256_test cc_test recovery_test xtcpstat_test.sh blind_test stress_lifetime_test rcvbuf_test netns_test.sh badinput_sysctl.sh module_timewait.sh}
+tests=${SOAK_TESTS:-fuzz_test.sh stress_race_test synflood_test xtcpstat_scale_test.sh scale_test apps_xtcpize.sh loss256_test cc_test recovery_test xtcpstat_test.sh blind_test stress_lifetime_test rcvbuf_test netns_test.sh badinput_sysctl.sh module_timewait.sh wireshark_test.sh}
 N=${XTCP_FUZZ_N:-1000000}
 
 passed=0 failed=0
