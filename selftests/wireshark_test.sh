@@ -50,7 +50,8 @@ F="frame.number xtcp.stream xtcp.srcport xtcp.dstport xtcp.flags xtcp.seq xtcp.a
    xtcp.len xtcp.nxtseq xtcp.checksum.status xtcp.options.mss_val
    xtcp.options.wscale.shift xtcp.option_kind xtcp.options.sack_le
    xtcp.options.sack_re xtcp.options.probe.nonce xtcp.options.probe_echo.nonce
-   xtcp.window_size_value xtcp.window_size xtcp.window_size_scalefactor"
+   xtcp.window_size_value xtcp.window_size xtcp.window_size_scalefactor
+   xtcp.options.timestamp.tsval xtcp.options.timestamp.tsecr"
 args=()
 for f in $F; do args+=(-e "$f"); done
 t0=$(date +%s)
@@ -66,7 +67,7 @@ import sys
 R = [l.rstrip("\n").split("|") for l in open(sys.argv[1])]
 C = ["frame", "stream", "sport", "dport", "flags", "seq", "ack", "len", "nxt",
      "csum", "mss", "shift", "kinds", "sle", "sre", "probe", "echo", "wval",
-     "wsize", "wfactor"]
+     "wsize", "wfactor", "tsval", "tsecr"]
 R = [dict(zip(C, r)) for r in R]
 real, bad = R[:-1], R[-1]		# the flipped copy is the last row
 def num(v):
@@ -84,7 +85,12 @@ out("tshark decodes every captured packet as XTCP (%d)" % len(R), "%d yes" % len
     "%d %s" % (sum(1 for r in R if r["sport"] and r["flags"]), "yes" if len(R) > 30 else "no"))
 syn = lambda r: c2s(r) and r["flags"] == "0x02"
 out("SYN: relative seq 0, stream 0", "0 0", first(syn, "seq", "stream"))
-out("SYN: MSS 1460, options MSS, WSCALE, SACK-permitted", "1460 2,3,4", first(syn, "mss", "kinds"))
+out("SYN: MSS 1460, options MSS, WSCALE, SACK-permitted, Timestamps", "1460 2,3,4,8",
+    first(syn, "mss", "kinds"))
+out("SYN-ACK: its TSecr echoes the SYN's TSval", first(syn, "tsval"),
+    first(lambda r: s2c(r) and r["flags"] == "0x12", "tsecr"))
+out("every segment but RSTs carries timestamps (RFC 7323 on by default)", "0",
+    str(sum(1 for r in real if r["tsval"] == "" and not int(r["flags"] or "0", 16) & 0x04)))
 out("SYN-ACK: seq 0, ack 1, MSS 1460", "0 1 1460",
     first(lambda r: s2c(r) and r["flags"] == "0x12", "seq", "ack", "mss"))
 out("first data segment: seq 1, ack 1, len 6, PSH|ACK", "1 1 6 0x18",

@@ -25,12 +25,12 @@ local opt_names = {
 	[OPT_EOL] = "End of Option List", [OPT_NOP] = "No-Operation",
 	[OPT_MSS] = "Maximum segment size", [OPT_WSCALE] = "Window scale",
 	[OPT_SACK_PERM] = "SACK permitted", [OPT_SACK] = "SACK",
-	[OPT_TIMESTAMP] = "Timestamps (reserved, not implemented)",
+	[OPT_TIMESTAMP] = "Timestamps",
 	[OPT_PROBE] = "PROBE", [OPT_PROBE_ECHO] = "PROBE-ECHO",
 }
 -- The length each kind must have (kmod/input.c, xtcp_parse_options()).
 local opt_fixed_len = {
-	[OPT_MSS] = 4, [OPT_WSCALE] = 3, [OPT_SACK_PERM] = 2,
+	[OPT_MSS] = 4, [OPT_WSCALE] = 3, [OPT_SACK_PERM] = 2, [OPT_TIMESTAMP] = 10,
 	[OPT_PROBE] = 6, [OPT_PROBE_ECHO] = 6,
 }
 
@@ -83,7 +83,8 @@ local pf = {
 	sack_re = ProtoField.uint32("xtcp.options.sack_re", "right edge", base.DEC),
 	sack_le_raw = ProtoField.uint32("xtcp.options.sack_le_raw", "left edge (raw)", base.DEC),
 	sack_re_raw = ProtoField.uint32("xtcp.options.sack_re_raw", "right edge (raw)", base.DEC),
-	timestamp = ProtoField.bytes("xtcp.options.timestamp", "Timestamps value"),
+	tsval = ProtoField.uint32("xtcp.options.timestamp.tsval", "Timestamp value", base.DEC),
+	tsecr = ProtoField.uint32("xtcp.options.timestamp.tsecr", "Timestamp echo reply", base.DEC),
 	probe = ProtoField.uint32("xtcp.options.probe.nonce", "PROBE nonce", base.HEX),
 	probe_echo = ProtoField.uint32("xtcp.options.probe_echo.nonce", "PROBE-ECHO nonce", base.HEX),
 	opt_unknown = ProtoField.bytes("xtcp.options.unknown", "Unknown option data"),
@@ -409,7 +410,11 @@ function xtcp.dissector(tvb, pinfo, root)
 				end
 				t:append_text(" " .. table.concat(txt, " "))
 			elseif kind == OPT_TIMESTAMP then
-				if olen > 2 then t:add(pf.timestamp, tvb(off + 2, olen - 2)) end
+				local v, e = tvb(off + 2, 4):uint(), tvb(off + 6, 4):uint()
+				t:add(pf.tsval, tvb(off + 2, 4))
+				t:add(pf.tsecr, tvb(off + 6, 4))
+				t:append_text(": TSval " .. v .. ", TSecr " .. e)
+				table.insert(info_opts, "TSval=" .. v .. " TSecr=" .. e)
 			elseif kind == OPT_PROBE then
 				t:add(pf.probe, tvb(off + 2, 4))
 				t:append_text(string.format(": nonce 0x%08x", tvb(off + 2, 4):uint()))
