@@ -106,7 +106,15 @@ gro_xfer() {	# NAME PORT: a transfer xb -> xa and the counters that prove GRO
 in_xa sh -c 'echo 2000000 >/sys/class/net/va/gro_flush_timeout' ||
 	bail_out "cannot set va's gro_flush_timeout"
 gro_xfer "GRO" 7105
-check "GRO: under half the IP packets per MB received (one per segment is 720)" test $GRO_PER_MB -lt 360
+# How much GRO merges depends on how many segments arrive within one
+# flush timeout: under KASAN the sender makes a few per 2 ms, so on the
+# debug kernel the ratio is only shown (GroSkbs and InGsoSkbs above still
+# prove that merging happens and reaches XTCP whole).
+if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
+	diag "GRO: $GRO_PER_MB IP packets per MB received (not checked on the debug kernel)"
+else
+	check "GRO: under half the IP packets per MB received (one per segment is 720)" test $GRO_PER_MB -lt 360
+fi
 # Every impairment at once: what GRO must never merge (a gap, a
 # duplicate, a corrupted segment) still arrives right, alone.
 netem $XB vb loss 1% duplicate 1% reorder 5% 50% corrupt 2% delay 1ms
