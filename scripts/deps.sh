@@ -39,6 +39,7 @@ redis-tools		apps_xtcpize.sh: redis-benchmark, its client
 strace			finding what a program asks of an XTCP socket
 man-db			make check: the manual pages (docs/*.7, *.8) render without warnings
 linux-perf		make bench: perf stat / perf record in the VM
+python3-matplotlib	make bench WRITE=1: docs/performance.svg and docs/cwnd.svg (scripts/bench-report.py --svg)
 bc			make check-debug: building the debug kernel (timeconst)
 bison			make check-debug: building the debug kernel (Kconfig parser)
 flex			make check-debug: building the debug kernel (Kconfig lexer)
