@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <netdb.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -150,7 +151,7 @@ static const char *kind_name(unsigned int k)
 
 static struct {
 	bool all, listening, extended, info, timers, memory, summary, events;
-	bool json, no_header, counters, processes, kill;
+	bool json, no_header, counters, processes, kill, numeric;
 	const char *netns;
 	uint32_t states;
 	bool states_set;
@@ -187,7 +188,7 @@ static void usage(FILE *f)
 "  -a, --all            all states (default: connected, without TIME-WAIT\n"
 "                       and SYN-RECV)\n"
 "  -l, --listening      listening sockets only\n"
-"  -n, --numeric        numeric output (always: XTCP has no service names)\n"
+"  -n, --numeric        numeric ports (else /etc/services' tcp names, as ss)\n"
 "  -e, --extended       uid, inode, socket cookie, shutdown, close reason\n"
 "  -i, --info           internal information (xtcp_info, listener queues)\n"
 "  -o, --options        timers\n"
@@ -241,9 +242,33 @@ static long parse_port(const char *s)
 		die(EXIT_USAGE, "missing port number");
 	errno = 0;
 	v = strtol(s, &end, 10);
+	if (end == s && *s) {	/* a service name, as ss takes: sport = :http */
+		struct servent *se = getservbyname(s, "tcp");
+
+		if (se)
+			return ntohs(se->s_port);
+	}
 	if (errno || *end || v < 0 || v > 65535)
 		die(EXIT_USAGE, "bad port \"%s\"", s);
 	return v;
+}
+
+/*
+ * The text columns name a port as ss does without -n: its tcp service
+ * name from /etc/services (XTCP carries the same applications), the
+ * number when it has none. JSON keeps numbers.
+ */
+static const char *port_str(uint16_t port, char *buf, size_t len)
+{
+	struct servent *se = NULL;
+
+	if (!opt.numeric && port)
+		se = getservbyport(htons(port), "tcp");
+	if (se)
+		snprintf(buf, len, "%s", se->s_name);
+	else
+		snprintf(buf, len, "%u", port);
+	return buf;
 }
 
 /* A port condition: the operators combine into one range, or one "!=". */
@@ -1134,12 +1159,12 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	} else {
 		struct timespec ts = { .tv_sec = tns / 1000000000ULL };
 		struct tm tm;
-		char tbuf[32] = "";
+		char tbuf[32] = "", sb[32];
 
 		if (localtime_r(&ts.tv_sec, &tm))
 			strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-		snprintf(lp, sizeof(lp), "%s:%u", l, sport);
-		snprintf(pp, sizeof(pp), "%s:%u", p, dport);
+		snprintf(lp, sizeof(lp), "%s:%s", l, port_str(sport, sb, sizeof(sb)));
+		snprintf(pp, sizeof(pp), "%s:%s", p, port_str(dport, sb, sizeof(sb)));
 		printf("%s.%03u %-5s %-10s -> %-10s %-21s %-21s sk:%" PRIx64,
 		       tbuf, (unsigned int)(tns / 1000000 % 1000), types[type],
 		       state_name(olds), state_name(news), lp, pp, cookie);
@@ -1204,13 +1229,13 @@ static void __attribute__((noreturn)) follow_events(void)
 
 static void entry_addrs(const struct entry *e, char *local, char *peer, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], sb[32];
 
-	snprintf(local, len, "%s:%u", addr_str(e->m.id.xdiag_src[0], a),
-		 ntohs(e->m.id.xdiag_sport));
+	snprintf(local, len, "%s:%s", addr_str(e->m.id.xdiag_src[0], a),
+		 port_str(ntohs(e->m.id.xdiag_sport), sb, sizeof(sb)));
 	if (e->m.id.xdiag_dport || e->m.id.xdiag_dst[0])
-		snprintf(peer, len, "%s:%u", addr_str(e->m.id.xdiag_dst[0], a),
-			 ntohs(e->m.id.xdiag_dport));
+		snprintf(peer, len, "%s:%s", addr_str(e->m.id.xdiag_dst[0], a),
+			 port_str(ntohs(e->m.id.xdiag_dport), sb, sizeof(sb)));
 	else
 		snprintf(peer, len, "%s:*", addr_str(e->m.id.xdiag_dst[0], a));
 }
@@ -1694,7 +1719,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'a': opt.all = true; break;
 		case 'l': opt.listening = true; break;
-		case 'n': break;
+		case 'n': opt.numeric = true; break;
 		case 'z': break;	/* nothing is ever zeroed */
 		case 'e': opt.extended = true; break;
 		case 'i': opt.info = true; break;
