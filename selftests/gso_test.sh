@@ -51,7 +51,7 @@ xfer() {
 	$IP netns exec "$dst" timeout 120 xtcpcat -q -l -s "$addr" "$port" >"$W/got" </dev/null 2>"$W/srv.err" &
 	srv=$!
 	for t in $(seq 1 100); do
-		$IP netns exec "$dst" xtcpstat -l 2>/dev/null | grep -q ":$port " && break
+		$IP netns exec "$dst" xtcpstat -ln 2>/dev/null | grep -q ":$port " && break
 		sleep 0.1
 	done
 	if ! $IP netns exec "$src" timeout 120 xtcpcat -q -w 30 "$addr" "$port" <"$W/data" >/dev/null 2>"$W/cli.err"; then

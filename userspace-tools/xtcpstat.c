@@ -258,14 +258,34 @@ static long parse_port(const char *s)
  * name from /etc/services (XTCP carries the same applications), the
  * number when it has none. JSON keeps numbers.
  */
+static char **services;	/* by port, read once: a dump may list 10^5 */
+
+static void read_services(void)
+{
+	struct servent *se;
+
+	services = calloc(65536, sizeof(*services));
+	if (!services)
+		return;
+	setservent(1);
+	while ((se = getservent()))
+		if (!strcmp(se->s_proto, "tcp") && !services[ntohs(se->s_port)])
+			services[ntohs(se->s_port)] = strdup(se->s_name);
+	endservent();
+}
+
 static const char *port_str(uint16_t port, char *buf, size_t len)
 {
-	struct servent *se = NULL;
+	const char *name = NULL;
 
-	if (!opt.numeric && port)
-		se = getservbyport(htons(port), "tcp");
-	if (se)
-		snprintf(buf, len, "%s", se->s_name);
+	if (!opt.numeric && port) {
+		if (!services)
+			read_services();
+		if (services)
+			name = services[port];
+	}
+	if (name)
+		snprintf(buf, len, "%s", name);
 	else
 		snprintf(buf, len, "%u", port);
 	return buf;
@@ -814,11 +834,13 @@ static int kill_entries(void)
 		req->sdiag_family = xtcp_af;
 		req->id = e->m.id;
 		if (nl_talk(nl, nlh, diag_cb, &rc) < 0) {
+			int err = errno;	/* the service lookup may change it */
+
 			entry_addrs(e, local, peer, sizeof(local));
 			fprintf(stderr, PROG ": cannot kill %s %s %s: %s\n",
 				state_name(e->m.xdiag_state), local, peer,
-				errno == EPERM ? "Operation not permitted (CAP_NET_ADMIN)" :
-				strerror(errno));
+				err == EPERM ? "Operation not permitted (CAP_NET_ADMIN)" :
+				strerror(err));
 			failed++;
 			continue;
 		}
@@ -1303,7 +1325,7 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\","
 		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u,"
 		       "\"reord_seen\":%u,\"dsack_dups\":%u,\"undos\":%u,"
-		       "\"reo_wnd_us\":%u,\"ts_ok\":%s}",
+		       "\"reo_wnd_us\":%u,\"ts_ok\":%s,\"pmtu\":%u,\"blackhole_mtu\":%u}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1319,7 +1341,8 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong,
 		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us,
 		       x->xtcpi_reord_seen, x->xtcpi_dsack_dups, x->xtcpi_undos,
-		       x->xtcpi_rack_reo_wnd_us, x->xtcpi_ts_ok ? "true" : "false");
+		       x->xtcpi_rack_reo_wnd_us, x->xtcpi_ts_ok ? "true" : "false",
+		       x->xtcpi_pmtu, x->xtcpi_blackhole_mtu);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1524,6 +1547,10 @@ static void print_text_extras(const struct entry *e)
 				       x->xtcpi_total_retrans);
 			printf(" lastsnd:%u lastrcv:%u", x->xtcpi_last_data_sent_ms,
 			       x->xtcpi_last_data_recv_ms);
+			if (x->xtcpi_pmtu)	/* as ss's pmtu: */
+				printf(" pmtu:%u", x->xtcpi_pmtu);
+			if (x->xtcpi_blackhole_mtu)
+				printf(" blackhole_mtu:%u", x->xtcpi_blackhole_mtu);
 			if (x->xtcpi_ts_ok)
 				printf(" ts");
 			if (x->xtcpi_sack_ok)
