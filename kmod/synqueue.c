@@ -598,6 +598,9 @@ static struct sock *xtcp_create_child(struct sock *sk,
 		xs->ts_recent_stamp = (u32)ktime_get_seconds() ?: 1;
 		xtcp_ts_update_recent(child, skb);	/* the final ACK's */
 	}
+	xs->pmtu_cookie = 0;	/* the route's, at the first transmission */
+	xs->mtu_info = 0;
+	xtcp_pmtu_init(child);
 	xtcp_sync_mss(child);
 	if (!req->retrans)	/* Karn: no sample from a retransmitted SYN-ACK */
 		xtcp_rtt_sample(child, jiffies_to_usecs(jiffies - req->sent));

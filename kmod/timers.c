@@ -225,7 +225,9 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		xtcp_retransmit_head(sk);
 	} else {
 		/* RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is
-		 * lost, cwnd is one segment, the oldest goes out again. */
+		 * lost, cwnd is one segment, the oldest goes out again; if
+		 * it timed out too often, smaller (a PMTU black hole). */
+		xtcp_pmtu_rto(sk);
 		xtcp_enter_loss(sk);
 		xtcp_push(sk);
 	}

@@ -254,6 +254,10 @@ struct xtcp_sock {
 	u16			mss;		/* effective send MSS */
 	u16			peer_mss;
 	u16			advmss;
+	/* Path MTU (pmtu.c). */
+	u32			pmtu_cookie;	/* the route MTU mss was computed for, 0: none yet */
+	u32			mtu_info;	/* ICMP's MTU while the socket was owned, 0: none */
+	u32			mtu_probe_low;	/* black-hole limit (MTU), 0: none */
 
 	/* Retransmission (RFC 6298). */
 	u32			srtt_us;	/* smoothed RTT << 3 */
@@ -389,6 +393,15 @@ void xtcp_enter_time_wait(struct sock *sk);
 u8 xtcp_choose_wscale(const struct sock *sk);
 u16 xtcp_mss_for_mtu(u32 mtu);
 void xtcp_sync_mss(struct sock *sk);
+
+/* pmtu.c */
+#define XTCP_MIN_MSS	88	/* the smallest send MSS (xtcp_mss_for_mtu()) */
+u32 xtcp_path_mtu(const struct xtcp_sock *xs);
+void xtcp_pmtu_init(struct sock *sk);
+void xtcp_pmtu_icmp(struct sock *sk, u32 mtu);
+void xtcp_pmtu_check(struct sock *sk);
+void xtcp_pmtu_rto(struct sock *sk);
+u32 xtcp_mark_lost_larger(struct sock *sk, u32 mss);
 void xtcp_reset_conn_state(struct sock *sk);
 int xtcp_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 		 int flags);

@@ -867,6 +867,7 @@ OP(ip_options)
 	return R(setsockopt(p->fd, IPPROTO_IP, IP_OPTIONS, o, sizeof(o)));
 }
 OP(ip_mtu_discover) { return set_int(p, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO); }
+OP(ip_mtu_discover_bad) { return set_int(p, IPPROTO_IP, IP_MTU_DISCOVER, 99); }
 OP(ip_freebind) { return set_int(p, IPPROTO_IP, IP_FREEBIND, 1); }
 OP(ip_recverr) { return set_int(p, IPPROTO_IP, IP_RECVERR, 1); }
 OP(ip_unknown) { return set_int(p, IPPROTO_IP, 9999, 1); }
@@ -1366,9 +1367,10 @@ static const struct row rows[] = {
 	DIFF("ip-options", ST_FRESH, ip_options, 0, E(ENOPROTOOPT),
 	     "IP options would lengthen every header; XTCP sizes segments without them",
 	     "setsockopt(IPPROTO_IP, IP_OPTIONS, NOP NOP NOP EOL)"),
-	DIFF("ip-mtu-discover", ST_FRESH, ip_mtu_discover, 0, E(ENOPROTOOPT),
-	     "XTCP sends without DF and has no path MTU discovery yet",
-	     "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)"),
+	ROW("ip-mtu-discover", ST_FRESH, ip_mtu_discover, 0,
+	    "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)"),
+	ROW("ip-mtu-discover-bad", ST_FRESH, ip_mtu_discover_bad, E(EINVAL),
+	    "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, 99)"),
 	DIFF("ip-freebind", ST_FRESH, ip_freebind, 0, E(ENOPROTOOPT),
 	     "XTCP's bind() only takes local addresses",
 	     "setsockopt(IPPROTO_IP, IP_FREEBIND, 1)"),
