@@ -480,10 +480,14 @@ def gro_text(d):
 
 
 def render(d, meta):
+    RATIOS.clear()
     o = []
     info = d["info"]
     o.append("## Results")
     o.append("")
+    if "performance.svg" in d.get("pictures", []):
+        o += ["![Every XTCP/TCP ratio of the table below: the median as a bar, min–max as a "
+              "whisker, the goal as a tick, 1 dashed](performance.svg)", ""]
     o.append(f"Guest kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, "
              f"{info.get('memory', '?')}, QEMU TCG (software emulation, no KVM); "
              f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure "
@@ -600,7 +604,9 @@ def cwnd_text(d):
          f"{info.get('cwnd_time', '?')} s, one connection, CUBIC for both, through "
          f"{info.get('cwnd_qdisc', '?')}: throughput is what the peer acknowledged in each "
          "interval, cwnd the sender's (XTCP_INFO, TCP_INFO). XTCP and TCP one after the other "
-         "in the same boot; the picture is docs/cwnd.svg.", ""]
+         "in the same boot.", ""]
+    if "cwnd.svg" in d.get("pictures", []):
+        o += ["![cwnd and acknowledged throughput over time, XTCP and TCP](cwnd.svg)", ""]
     o.append("| family | Mbit/s (whole run) | intervals | retransmissions | cwnd median (min–max) |")
     o.append("|---|---|---|---|---|")
     for fam, res, raw in d["iv"]:
@@ -691,6 +697,7 @@ def write_svgs(outdir, d):
     for name, fn in (("performance.svg", svg_ratios), ("cwnd.svg", lambda p: svg_cwnd(p, d))):
         p = f"{outdir}/{name}"
         if fn(p):
+            d["pictures"].append(name)
             print(f"bench-report: wrote {p}", file=sys.stderr)
         elif name == "performance.svg":
             ok = False
@@ -709,12 +716,14 @@ def main():
     if not d["bench"] and not d["tw"] and not d["ports"] and not d["iv"]:
         print(f"bench-report: no results in {a.log}", file=sys.stderr)
         return 1
-    print(render(d, meta))
+    text = render(d, meta)	# fills RATIOS, which the picture draws
+    print(text)
+    d["pictures"] = []
+    if a.svg and not write_svgs(a.svg, d):
+        return 1
     if a.write:
         write_doc(a.write, d, meta)
         print(f"\nbench-report: wrote {a.write}", file=sys.stderr)
-    if a.svg and not write_svgs(a.svg, d):
-        return 1
     return 0
 
 
