@@ -6,9 +6,11 @@
 # through a router (a forwarding namespace)
 # where the large skbs must be cut in software by XTCP's callback: an
 # egress device that takes one segment per skb (gso_max_segs 1), and an
-# egress MTU 8 bytes smaller than the sender's (PPPoE's 1492 after 1500),
-# where the core must see the segments' exact length to cut (and fragment)
-# instead of passing the skb on whole. Each case checks the counters that
+# egress MTU 8 bytes smaller than the sender's (PPPoE's 1492 after 1500):
+# without DF (the sender's net.ipv4.ip_no_pmtu_disc 1) the core must see
+# the segments' exact length to cut (and fragment) instead of passing the
+# skb on whole; with DF (the default) the sender learns the path MTU and
+# nothing is fragmented. Each case checks the counters that
 # prove what happened, not only that the bytes arrived:
 #   OutGsoSkbs (sender), InGsoSkbs (receiver), GsoSegmented (router),
 #   GroSkbs (where GRO merged), and IP packets per MB handed to IP by the
@@ -41,6 +43,12 @@ ip_out() {
 # ip_in NS: IP packets received (Ip: InReceives; one per GRO packet)
 ip_in() {
 	$IP netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == "InReceives") c = i; h = 1; next }
+		$1 == "Ip:" { print $c }' /proc/net/snmp
+}
+
+# ip_frags NS: IP fragments created (Ip: FragCreates)
+ip_frags() {
+	$IP netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == "FragCreates") c = i; h = 1; next }
 		$1 == "Ip:" { print $c }' /proc/net/snmp
 }
 
@@ -170,7 +178,18 @@ $IP -n $GR link set dev r2 gso_max_segs 65535
 # Only the router's egress: gb's own MTU stays 1500, so both ends agree
 # on an MSS of 1460 and every 1500-byte segment is 8 bytes too big there.
 $IP -n $GR link set dev r2 mtu 1492
-routed "egress MTU 1492 (8 bytes under the sender's)" 7104
+# Without DF (the sender's net.ipv4.ip_no_pmtu_disc 1: its sockets start
+# with IP_PMTUDISC_DONT, as TCP's): the router cuts and fragments.
+$IP netns exec $GA sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+routed "egress MTU 1492 (8 bytes under the sender's), no DF" 7104
+$IP netns exec $GA sysctl -qw net.ipv4.ip_no_pmtu_disc=0
+# With DF, the default (kmod/pmtu.c, pmtu_test.sh): the router's
+# fragmentation needed teaches the sender the PMTU, nothing is fragmented.
+fr0=$(ip_frags $GR) p0=$(ctr $GA PMTUDecreased)
+check "egress MTU 1492, DF: $MB MB byte-exact through the router" xfer $GA $GB 10.9.2.1 7109
+check "egress MTU 1492, DF: the sender learned the path MTU (PMTUDecreased moved)" \
+	test "$(ctr $GA PMTUDecreased)" -gt "$p0"
+check_eq "egress MTU 1492, DF: the router fragmented nothing" "$fr0" "$(ip_frags $GR)"
 
 # GRO on the router's ingress, the sender one segment per skb: the router
 # merges, then cuts again where its egress takes one segment per skb, or
