@@ -102,6 +102,7 @@ void xtcp_reset_conn_state(struct sock *sk)
 	xs->segs_unacked = 0;
 	xs->rcv_mss = 0;
 	xs->quickacks = 0;
+	xs->pingpong = 0;
 	xs->rcv_rtt_us = 0;
 	xs->rcv_rtt_time = 0;
 	xs->rcvq_time = 0;
@@ -400,6 +401,7 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		 * TCP's tcp_finish_connect(). */
 		security_inet_conn_established(sk, skb);
 		xs->rcv_tstamp = jiffies;
+		xs->lrcvtime = jiffies;	/* for the pingpong test (stream.c) */
 		xtcp_send_ack(sk);
 		xtcp_keepalive_start(sk);
 		sk->sk_state_change(sk);

@@ -531,6 +531,7 @@ static void xtcp_new_sent(struct sock *sk, struct sk_buff *skb)
 	if (skb->len) {
 		xs->bytes_sent += skb->len;
 		xs->last_data_sent = jiffies;
+		xtcp_pingpong_sent(sk);
 	}
 	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			NULL : skb->next;

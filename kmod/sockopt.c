@@ -205,13 +205,16 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			xtcp_push(sk);
 		break;
 	case TCP_QUICKACK:
-		/* An ACK owed goes now and the next segment is acknowledged at
-		 * once. XTCP has no mode that delays every ACK (TCP's
-		 * pingpong) to leave or enter, so 0 changes nothing. */
+		/* As TCP: 1 leaves the interactive (pingpong) mode, sends an
+		 * ACK owed and acknowledges the next segment at once; 0 enters
+		 * the mode (stream.c). */
 		if (val & 1) {
+			xs->pingpong = 0;
 			xs->quickack = 1;
 			if (xs->ack_pending)
 				xtcp_send_ack(sk);
+		} else {
+			xs->pingpong = 1;
 		}
 		break;
 	case XTCP_DEFER_HANDSHAKE:
@@ -441,7 +444,7 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		val = xs->user_cork;
 		break;
 	case TCP_QUICKACK:
-		val = 1;	/* as TCP outside its pingpong mode (above) */
+		val = !xs->pingpong;	/* as TCP */
 		break;
 	case XTCP_DEFER_HANDSHAKE:
 		val = xs->defer_handshake;

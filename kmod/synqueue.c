@@ -613,6 +613,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	xtcp_set_state(child, TCP_ESTABLISHED);
 	xtcp_ehash_insert(child);
 	xs->rcv_tstamp = jiffies;
+	xs->lrcvtime = jiffies;
 	xtcp_keepalive_start(child);
 	XTCP_INC_STATS(xtcp_sk_net(sk), PASSIVEOPENS);
 	return child;

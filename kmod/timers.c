@@ -355,6 +355,9 @@ static void xtcp_delack_timer_fn(struct timer_list *t)
 		goto out;
 	if (xs->ack_pending && sk->sk_state != TCP_CLOSE) {
 		XTCP_INC_STATS(xtcp_sk_net(sk), DELAYEDACKS);
+		/* Nothing of ours took it along: not interactive after all
+		 * (tcp_delack_timer_handler()). */
+		xs->pingpong = 0;
 		xtcp_send_ack(sk);
 	}
 out:

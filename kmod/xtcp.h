@@ -176,6 +176,8 @@ struct xtcp_sock {
 	u8			segs_unacked;	/* received since our last ACK */
 	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
 	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
+	u8			pingpong;	/* interactive: our data answers the peer's (TCP's pingpong) */
+	unsigned long		lrcvtime;	/* jiffies: data received last, or the handshake */
 	/* Receive-buffer autotuning (rcvbuf.c); times are xtcp_clock_us()
 	 * cut to 32 bits, 0: none. */
 	u32			rcv_rtt_us;	/* receiver's RTT estimate */
@@ -575,6 +577,7 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin);
 u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack);
 void xtcp_ack_schedule(struct sock *sk);
+void xtcp_pingpong_sent(struct sock *sk);
 void xtcp_write_space(struct sock *sk);
 void xtcp_cleanup_rbuf(struct sock *sk, int copied);
 
