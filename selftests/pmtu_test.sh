@@ -16,7 +16,7 @@
 #    code 4; neighbour resolution, ARP, is not touched). The senders must
 #    find the size themselves after repeated timeouts (net.xtcp.mtu_probing
 #    1, the default): done within 60 s, byte-exact, still no fragment.
-# Each transfer is 16 MB (2 on the debug kernel) each way, xtcpcat.
+# Each transfer is 16 MB (1 on the debug kernel) each way, xtcpcat.
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 require_root
 require_module xtcp
@@ -25,24 +25,30 @@ require_cmd sha256sum xtcpcat xtcpstat timeout
 W=$(mktemp -d)
 on_exit "rm -rf $W"
 MB=16
-[ "${XTCP_DEBUG_KERNEL:-0}" = 1 ] && MB=2
+[ "${XTCP_DEBUG_KERNEL:-0}" = 1 ] && MB=1
 head -c $((MB << 20)) /dev/urandom >"$W/data"
 want=$(sha256sum <"$W/data" | cut -d' ' -f1)
 NS="pm-h1 pm-r1 pm-r2 pm-h2"
 H1=pm-h1 R1=pm-r1 R2=pm-r2 H2=pm-h2
 H1_ADDR=10.11.1.1 H2_ADDR=10.11.3.1
 
+# The counters are read through /proc/PID/net of a process that lives in
+# each namespace (a sleep, started by topology()): an `ip netns exec` per
+# read costs seconds on the debug kernel.
+declare -A NSPID
 # ctr NS NAME: an XTCP counter (/proc/net/xtcp/snmp)
 ctr() {
-	$IP netns exec "$1" awk -v n="$2" '$1 == "Xtcp:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
-		$1 == "Xtcp:" { print (n in c) ? $c[n] : -1 }' /proc/net/xtcp/snmp
+	awk -v n="$2" '$1 == "Xtcp:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "Xtcp:" { print (n in c) ? $c[n] : -1 }' /proc/${NSPID[$1]}/net/xtcp/snmp
 }
-# frags NS: IP fragments created plus reassemblies asked for (/proc/net/snmp)
-frags() {
-	$IP netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
-		$1 == "Ip:" { print $c["FragCreates"] + $c["ReasmReqds"] }' /proc/net/snmp
+# all_frags: IP fragments created plus reassemblies asked for, in every
+# namespace (/proc/net/snmp)
+all_frags() {
+	local ns f=()
+	for ns in $NS; do f+=(/proc/${NSPID[$ns]}/net/snmp); done
+	awk '$1 == "Ip:" && !h[FILENAME] { for (i = 2; i <= NF; i++) c[$i] = i; h[FILENAME] = 1; next }
+		$1 == "Ip:" { n += $c["FragCreates"] + $c["ReasmReqds"] } END { print n + 0 }' "${f[@]}"
 }
-all_frags() { local ns n=0; for ns in $NS; do n=$((n + $(frags $ns))); done; echo $n; }
 
 link() {	# NS1 DEV1 ADDR1 NS2 DEV2 ADDR2 MTU
 	$IP link add $2 netns $1 mtu $7 type veth peer name $5 netns $4 mtu $7 &&
@@ -51,8 +57,17 @@ link() {	# NS1 DEV1 ADDR1 NS2 DEV2 ADDR2 MTU
 }
 topology() {
 	local ns
-	for ns in $NS; do $IP netns del $ns 2>/dev/null; $IP netns add $ns || return 1
-		$IP -n $ns link set lo up; done
+	for ns in $NS; do
+		[ -n "${NSPID[$ns]:-}" ] && kill ${NSPID[$ns]} 2>/dev/null
+		$IP netns del $ns 2>/dev/null; $IP netns add $ns || return 1
+		$IP -n $ns link set lo up
+		$IP netns exec $ns sleep 3600 &
+		NSPID[$ns]=$!
+	done
+	for ns in $NS; do	# each sleep in its namespace before /proc/PID/net is read
+		wait_until 10 test "$(readlink /proc/${NSPID[$ns]}/ns/net)" != "$(readlink /proc/self/ns/net)" ||
+			return 1
+	done
 	link $H1 e0 10.11.1.1 $R1 e0 10.11.1.2 1500 &&
 	link $R1 e1 10.11.2.1 $R2 e1 10.11.2.2 1280 &&
 	link $R2 e0 10.11.3.2 $H2 e0 10.11.3.1 1500 || return 1
@@ -66,7 +81,7 @@ topology() {
 	# 1 s a burst): a path MTU drop costs one ICMP per connection, fine.
 	wait_until 10 $IP netns exec $H1 ping -c1 -W1 -M do -s 1200 $H2_ADDR >/dev/null
 }
-on_exit "for ns in $NS; do $IP netns del \$ns 2>/dev/null; done"
+on_exit 'for ns in $NS; do kill ${NSPID[$ns]:-} 2>/dev/null; $IP netns del $ns 2>/dev/null; done'
 
 wait_until() {	# SECONDS CMD...: poll every 0.1 s
 	local end=$(($(date +%s) + $1)); shift
