@@ -25,12 +25,18 @@
  *        the listener that closes resets the connections in its accept
  *        queue (their clients read ECONNRESET), hands none to the other,
  *        which keeps its own and accepts every new connection
+ *   xtcpperf_reuseport
+ *        xtcpperf -s --reuseport -w 2 (a listener per worker) against
+ *        xtcpperf -m crr for a second: both listeners accept connections,
+ *        and together every one the client made
  *
  * Host A 10.0.0.1 listens, host B 10.0.0.2 connects (net_fixture.h).
  * Every wait is on a condition with a deadline.
  */
 #include "xtcp_lib.h"
 #include <sys/fsuid.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include "xfer.h"
 #include "kselftest_harness.h"
 #include "net_fixture.h"
@@ -407,6 +413,108 @@ TEST_F(net, closing_listener_resets_its_queue)
 		xt_abort(s);
 	}
 	close(lfd[1]);
+}
+
+#define XTCPPERF "build/tools/xtcpperf"
+
+/* Run xtcpperf in ns with args; its stdout (out = 1) or stderr in *fd. */
+static pid_t rp_spawn(const char *ns, int out, int *fd, char *const argv[])
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], out ? 1 : 2);
+		close(p[0]);
+		close(p[1]);
+		if (xt_enter(ns))
+			_exit(126);
+		execv(XTCPPERF, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	*fd = p[0];
+	return pid;
+}
+
+/* Read from fd into buf (appending) until it holds @want or ms pass. */
+static int rp_read_until(int fd, char *buf, size_t n, const char *want, long ms)
+{
+	long end = xt_now_ms() + ms;
+	size_t len = strlen(buf);
+
+	while (!strstr(buf, want) && xt_now_ms() < end && len + 1 < n) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		r = read(fd, buf + len, n - 1 - len);
+		if (r <= 0)
+			break;
+		len += r;
+		buf[len] = 0;
+	}
+	return strstr(buf, want) ? 0 : -1;
+}
+
+TEST_F(net, xtcpperf_reuseport)
+{
+	char *const sargv[] = { XTCPPERF, "-s", "-f", "xtcp", "--reuseport",
+				"-w", "2", "-B", IP_A, "-p", "7600", NULL };
+	char *const cargv[] = { XTCPPERF, "-c", IP_A, "-p", "7600", "-f",
+				"xtcp", "-m", "crr", "-l", "1", "-t", "1", "-q",
+				"--json", NULL };
+	char serr[4096] = "", cout[4096] = "", *t;
+	unsigned long acc[2] = { 0, 0 }, trans = 0;
+	int sfd, cfd, w, st = -1;
+	pid_t srv, cli;
+	long end;
+
+	ASSERT_EQ(0, access(XTCPPERF, X_OK)) TH_LOG("%s is not built (make tools)", XTCPPERF);
+	xt_remember_home();
+	srv = rp_spawn(self->a, 0, &sfd, sargv);
+	ASSERT_LT(0, srv);
+	ASSERT_EQ(0, rp_read_until(sfd, serr, sizeof(serr), "2 listener(s)", 10000))
+		TH_LOG("server: %s", serr);
+
+	cli = rp_spawn(self->b, 1, &cfd, cargv);
+	ASSERT_LT(0, cli);
+	EXPECT_EQ(0, rp_read_until(cfd, cout, sizeof(cout), "]}", 20000))
+		TH_LOG("client: %s", cout);
+	for (end = xt_now_ms() + 10000; xt_now_ms() < end; xt_sleep_ms(20))
+		if (waitpid(cli, &st, WNOHANG) == cli)
+			break;
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("client status %#x", st);
+	t = strstr(cout, "\"transactions\": ");
+	ASSERT_NE(NULL, t) TH_LOG("client: %s", cout);
+	trans = strtoul(t + strlen("\"transactions\": "), NULL, 10);
+	EXPECT_LT(0, trans);
+
+	kill(srv, SIGUSR1);
+	EXPECT_EQ(0, rp_read_until(sfd, serr, sizeof(serr), "worker 1 accepted", 5000))
+		TH_LOG("server: %s", serr);
+	for (w = 0; w < 2; w++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "listener 7600 worker %d accepted ", w);
+		t = strstr(serr, key);
+		if (t)
+			acc[w] = strtoul(t + strlen(key), NULL, 10);
+	}
+	kill(srv, SIGTERM);
+	waitpid(srv, NULL, 0);
+	close(sfd);
+	close(cfd);
+	TH_LOG("xtcpperf crr: %lu transactions; the two listeners accepted %lu + %lu",
+	       trans, acc[0], acc[1]);
+	EXPECT_LT(0, acc[0]);
+	EXPECT_LT(0, acc[1]);
+	EXPECT_LE(trans, acc[0] + acc[1]);
+	EXPECT_EQ((long)(acc[0] + acc[1]), xt_counter(self->a, "PassiveOpens"));
 }
 
 TEST_HARNESS_MAIN
