@@ -114,7 +114,7 @@ void xtcp_lhash_remove(struct sock *sk)
 }
 
 /*
- * SO_REUSEPORT (docs/protocol.md §10.3): the listeners on one address,
+ * SO_REUSEPORT (docs/protocol.md §10.4): the listeners on one address,
  * port and device that all set SO_REUSEPORT form a group (bind() and
  * listen() let no other socket in, ports.c). A connection request picks
  * one member by rendezvous hashing: each member scores

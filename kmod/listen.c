@@ -140,7 +140,7 @@ out:
  * the rest of its SO_REUSEPORT group, or find the port closed), then
  * every half-open request and every child still waiting in the accept
  * queue is reset, so its client learns at once instead of talking to
- * nobody. Nothing moves to another listener (docs/protocol.md §10.3).
+ * nobody. Nothing moves to another listener (docs/protocol.md §10.4).
  */
 void xtcp_listen_stop(struct sock *sk)
 {

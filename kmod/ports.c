@@ -25,7 +25,7 @@ static bool xtcp_dev_overlap(int a, int b)
 }
 
 /*
- * SO_REUSEPORT (docs/protocol.md §10.3), as Linux TCP: two sockets share
+ * SO_REUSEPORT (docs/protocol.md §10.4), as Linux TCP: two sockets share
  * an address and port, listening or not, when both set the option before
  * bind() and have the same owner (sk_uid, the effective uid that created
  * them). Caller holds the bucket lock.

@@ -305,7 +305,7 @@ lap "the XTCPIZE_PORTS/ADDRS part"
 # --- 8. nginx: listen ... reuseport, worker_processes 2 --------------------
 # The master opens one SO_REUSEPORT listener per worker on the same
 # address:port; each connection goes to one of them by its 4-tuple
-# (docs/protocol.md §10.3). The access log names the worker ($pid).
+# (docs/protocol.md §10.4). The access log names the worker ($pid).
 NG=$W/nginx
 mkdir -p "$NG/www" "$NG/tmp"
 echo "served over xtcp" >"$NG/www/index.html"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SO_REUSEPORT (issue 14; docs/protocol.md §10.3), with Linux TCP's rules.
+ * SO_REUSEPORT (issue 14; docs/protocol.md §10.4), with Linux TCP's rules.
  *
  *   two_listeners_share, four_listeners_share
  *        listeners that all set SO_REUSEPORT share IP_A:port; N connections
