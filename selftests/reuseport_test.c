@@ -10,6 +10,11 @@
  *   same_tuple_same_listener
  *        a client bound to one source port reconnects: the same listener
  *        accepts every time, for each of several source ports
+ *   syn_retransmissions_same_listener
+ *        XTCP_DEFER_HANDSHAKE on both listeners, so each SYN waits and is
+ *        retransmitted (every 300 ms): each client's request shows up on
+ *        one listener only, its retransmissions add no arrival anywhere,
+ *        and after the verdict its final ACK completes it on that listener
  *   cookies_find_the_listener
  *        net.xtcp.syncookies=2: every handshake completes by its cookie
  *        ACK, on a listener of the group, spread as without cookies
@@ -173,6 +178,94 @@ TEST_F(net, four_listeners_share)
 	rp_spread(_metadata, self->a, self->b, 4, 48, per);
 	TH_LOG("48 connections over 4 listeners: %d %d %d %d",
 	       per[0], per[1], per[2], per[3]);
+}
+
+/* Wait for an arrival on one of two listeners: its index, *xa filled. */
+static int rp_take_arrival(const int *lfd, struct xtcp_arrival *xa, long ms)
+{
+	struct pollfd p[2] = { { .fd = lfd[0], .events = POLLPRI },
+			       { .fd = lfd[1], .events = POLLPRI } };
+	socklen_t len = sizeof(*xa);
+	int i;
+
+	if (poll(p, 2, ms) <= 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if ((p[i].revents & POLLPRI) &&
+		    !getsockopt(lfd[i], SOL_XTCP, XTCP_ARRIVAL, xa, &len))
+			return i;
+	return -1;
+}
+
+static int rp_no_arrival(int lfd)
+{
+	struct xtcp_arrival xa;
+	socklen_t len = sizeof(xa);
+
+	return getsockopt(lfd, SOL_XTCP, XTCP_ARRIVAL, &xa, &len) ? errno : 0;
+}
+
+#define NR 4
+
+TEST_F(net, syn_retransmissions_same_listener)
+{
+	int lfd[2], c[NR], who[NR], k, i;
+	struct xtcp_arrival xa[NR];
+	long retrans0;
+
+	/* SYNs again every 300 ms, verdicts may take a minute. */
+	ASSERT_EQ(0, xt_sysctl(self->b, "rto_max_ms", "300"));
+	ASSERT_EQ(0, xt_sysctl(self->b, "syn_retries", "30"));
+	ASSERT_EQ(0, xt_sysctl(self->a, "arrival_timeout_ms", "60000"));
+	for (i = 0; i < 2; i++) {
+		lfd[i] = xt_xsock(self->a);
+		ASSERT_LE(0, lfd[i]);
+		ASSERT_EQ(0, xt_set_int(lfd[i], SOL_SOCKET, SO_REUSEPORT, 1));
+		ASSERT_EQ(0, xt_set_int(lfd[i], SOL_XTCP, XTCP_DEFER_HANDSHAKE, 1));
+		ASSERT_EQ(0, xt_bind(lfd[i], IP_A, PORT));
+		ASSERT_EQ(0, listen(lfd[i], 8));
+	}
+	retrans0 = xt_counter(self->b, "SynRetrans");
+	for (k = 0; k < NR; k++) {
+		c[k] = xt_xsock(self->b);
+		ASSERT_LE(0, c[k]);
+		ASSERT_EQ(-EINPROGRESS, xt_connect_nb(c[k], IP_A, PORT));
+		who[k] = rp_take_arrival(lfd, &xa[k], 5000);
+		ASSERT_LE(0, who[k]) TH_LOG("client %d: no arrival", k);
+		EXPECT_EQ(xt_getport(c[k], 0),
+			  ntohs(((struct sockaddr_in *)&xa[k].xa_peer)->sin_port));
+	}
+	/* Every client retransmits its SYN twice more (at least)... */
+	EXPECT_LE(retrans0 + 2 * NR,
+		  xt_wait_counter_ge(self->b, "SynRetrans", retrans0 + 2 * NR, 10000));
+	/* ... and no listener has a second arrival for any of them. */
+	EXPECT_EQ(EAGAIN, rp_no_arrival(lfd[0]));
+	EXPECT_EQ(EAGAIN, rp_no_arrival(lfd[1]));
+	for (k = 0; k < NR; k++) {
+		struct pollfd p = { .fd = c[k], .events = POLLOUT };
+		int s;
+
+		ASSERT_EQ(0, setsockopt(lfd[who[k]], SOL_XTCP, XTCP_VERDICT,
+					&(struct xtcp_verdict){ .xv_id = xa[k].xa_id,
+								.xv_verdict = XTCP_VERDICT_ACCEPT },
+					sizeof(struct xtcp_verdict)));
+		ASSERT_EQ(1, poll(&p, 1, 5000));
+		EXPECT_EQ(0, xt_sock_error(c[k]));
+		/* The final ACK found the request on the same listener. */
+		ASSERT_TRUE(xt_wait_readable(lfd[who[k]], 5000) & POLLIN);
+		s = accept(lfd[who[k]], NULL, NULL);
+		ASSERT_LE(0, s);
+		fcntl(c[k], F_SETFL, fcntl(c[k], F_GETFL) & ~O_NONBLOCK);
+		EXPECT_EQ(0, rp_exchange(c[k], s));
+		xt_abort(s);
+		xt_abort(c[k]);
+	}
+	EXPECT_EQ(NR, xt_counter(self->a, "ArrivalsAccepted"));
+	TH_LOG("%d deferred requests: listeners %d %d %d %d; %ld SYN retransmissions absorbed",
+	       NR, who[0], who[1], who[2], who[3],
+	       xt_counter(self->b, "SynRetrans") - retrans0);
+	close(lfd[0]);
+	close(lfd[1]);
 }
 
 /* syncookies=2: every SYN is answered by a cookie, no entry is kept. */
