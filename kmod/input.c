@@ -255,7 +255,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		if (v == XTCP_TW_SYN) {
 			/* A new incarnation, if someone listens for it. */
 			sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest),
-					       dif);
+					       iph->saddr, th->source, dif);
 			if (sk) {
 				xtcp_tw_recycle(tw);
 				XTCP_SKB_CB(skb)->isn_hint = isn_hint;
@@ -269,7 +269,8 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		goto discard;
 	}
 
-	sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest), dif);
+	sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest), iph->saddr,
+			       th->source, dif);
 	if (sk)
 		goto process;
 

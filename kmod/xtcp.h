@@ -129,6 +129,7 @@ struct xtcp_listen_state {
 	unsigned int		arrivals_untaken;	/* not yet read by XTCP_ARRIVAL: POLLPRI */
 	unsigned int		arrivals_waiting;	/* all without a verdict */
 	u64			arrival_seq;		/* the last xa_id given */
+	u32			reuseport_key;	/* SO_REUSEPORT: this member's hash key */
 };
 
 struct xtcp_sock {
@@ -420,6 +421,7 @@ void xtcp_acceptq_add(struct sock *parent, struct sock *child);
 /* synqueue.c */
 int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_synq_purge(struct sock *sk);
+void xtcp_synq_reset(struct sock *sk);
 int xtcp_synq_alloc(struct sock *sk, unsigned int backlog);
 void xtcp_synq_free(struct sock *sk);
 int xtcp_synq_init(void);

@@ -4,6 +4,7 @@
  * socket() domain; every other line of code is the same for both.
  *
  *   xtcpperf -s [-f xtcp|tcp|both] [-B ADDR] [-p PORT] [--nports N] [-w THREADS]
+ *            [--reuseport]
  *   xtcpperf -c HOST [-f xtcp|tcp] -m MODE [options] [--json]
  *
  * Modes (client):
@@ -32,6 +33,9 @@
  *   (stream: one line per interval: throughput acknowledged, and the
  *   first connection's cwnd, ssthresh, srtt and retransmissions from
  *   XTCP_INFO, or TCP_INFO for -f tcp), --json, -q (no table).
+ * Server: --reuseport gives each worker a SO_REUSEPORT listener of its own
+ *   per port (the kernel spreads connections over them by 4-tuple);
+ *   SIGUSR1 prints how many connections each listener accepted.
  *
  * Wire: each connection starts with a 16-byte hello (magic, mode, size).
  */
@@ -85,6 +89,7 @@ struct hello {
 
 static struct {
 	bool server, json, quiet, server_close, close_now, client_close;
+	bool reuseport;
 	const char *host, *bind_addr, *src;
 	int family_tcp, family_xtcp;	/* which families (server: both) */
 	int port, nports, workers;
@@ -449,6 +454,8 @@ enum sstate { S_HELLO, S_DISCARD, S_REQ, S_RESP, S_HOLD };
 struct sconn {
 	bool listener;
 	int fd;
+	int worker, port;	/* listener: its worker (--reuseport) and port */
+	unsigned long accepted;	/* listener: connections it gave */
 	enum sstate st;
 	struct hello h;
 	uint32_t got, size, out;
@@ -615,7 +622,48 @@ static void on_accept(int ep, struct sconn *l)
 		c->fd = fd;
 		ev.data.ptr = c;
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		__atomic_add_fetch(&l->accepted, 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* SIGUSR1: one line per listener, "listener PORT worker W accepted N". */
+#define MAX_LISTENERS	1024
+static struct sconn *listeners[MAX_LISTENERS];
+static int nlisteners;
+
+static char *put_ulong(char *p, unsigned long v)
+{
+	char t[24];
+	int n = 0;
+
+	do
+		t[n++] = '0' + v % 10;
+	while ((v /= 10));
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
+static void on_sigusr1(int sig)
+{
+	int i, saved = errno;
+
+	(void)sig;
+	for (i = 0; i < nlisteners; i++) {
+		char line[96], *p = line;
+		const char *a = "xtcpperf: listener ", *b = " worker ", *c = " accepted ";
+
+		p = stpcpy(p, a);
+		p = put_ulong(p, listeners[i]->port);
+		p = stpcpy(p, b);
+		p = put_ulong(p, listeners[i]->worker);
+		p = stpcpy(p, c);
+		p = put_ulong(p, __atomic_load_n(&listeners[i]->accepted, __ATOMIC_RELAXED));
+		*p++ = '\n';
+		if (write(STDERR_FILENO, line, p - line) < 0)
+			break;
+	}
+	errno = saved;
 }
 
 static void *server_worker(void *arg)
@@ -663,15 +711,24 @@ static void run_server(void)
 		if ((f == 0 && !o.family_xtcp) || (f == 1 && !o.family_tcp))
 			continue;
 		for (p = o.port; p < o.port + o.nports; p++) {
+		    /* --reuseport: one listener per worker, else one for all. */
+		    for (int w = 0; w < (o.reuseport ? o.workers : 1); w++) {
 			struct sconn *l = calloc(1, sizeof(*l));
 			int one = 1;
 
+			if (!l || nlisteners == MAX_LISTENERS)
+				die("too many listeners");
 			sin = resolve(o.bind_addr, p);
 			l->listener = true;
+			l->port = p;
+			l->worker = w;
 			l->fd = new_socket(af, SOCK_NONBLOCK);
 			if (l->fd < 0)
 				die("socket(%s): %s", family_name(af), strerror(errno));
 			setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (o.reuseport &&
+			    setsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+				die("SO_REUSEPORT: %s", strerror(errno));
 			if (bind(l->fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 			    listen(l->fd, 4096))
 				die("%s %s:%d: %s", family_name(af),
@@ -679,9 +736,13 @@ static void run_server(void)
 			for (i = 0; i < o.workers; i++) {
 				struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
 
+				if (o.reuseport && i != w)
+					continue;
 				epoll_ctl(worker_ep[i], EPOLL_CTL_ADD, l->fd, &ev);
 			}
+			listeners[nlisteners++] = l;
 			nl++;
+		    }
 		}
 	}
 	if (!o.quiet)
@@ -689,6 +750,7 @@ static void run_server(void)
 			nl, o.bind_addr ? o.bind_addr : "0.0.0.0", o.port, o.port + o.nports - 1,
 			o.family_xtcp ? "xtcp" : "", o.family_xtcp && o.family_tcp ? "+" : "",
 			o.family_tcp ? "tcp" : "", o.workers);
+	signal(SIGUSR1, on_sigusr1);
 	for (i = 1; i < o.workers; i++)
 		pthread_create(&th[i], NULL, server_worker, &worker_ep[i]);
 	server_worker(&worker_ep[0]);
@@ -1577,6 +1639,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xtcpperf -s [-f xtcp|tcp|both] [-B ADDR] [-p PORT] [--nports N] [-w THREADS]\n"
+		"                   [--reuseport]   (a SO_REUSEPORT listener per worker; SIGUSR1:\n"
+		"                   connections accepted per listener)\n"
 		"       xtcpperf -c HOST [-f xtcp|tcp] -m stream|rr|crr|conns [options]\n"
 		"  -t SECONDS   duration of each measurement (2)\n"
 		"  -n BYTES     stream: send this many bytes instead (k/m/g suffixes)\n"
@@ -1633,6 +1697,7 @@ int main(int argc, char **argv)
 		{ "src", required_argument, NULL, 4 },
 		{ "src-port", required_argument, NULL, 5 },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "reuseport", no_argument, NULL, 6 },
 		{ 0 }
 	};
 	const char *fam = NULL, *sizes = NULL;
@@ -1677,6 +1742,7 @@ int main(int argc, char **argv)
 			break;
 		case 4: o.src = optarg; break;
 		case 5: o.src_port = atoi(optarg); break;
+		case 6: o.reuseport = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
