@@ -946,10 +946,15 @@ static int xtcp_diag_destroy_tuple(struct net *net,
 	/* A SO_REUSEPORT group's members share the address: the cookie
 	 * names one of them. */
 	sk = check ? xtcp_lhash_lookup_cookie(xn, laddr, lport,
-					      xtcp_diag_id_cookie(id)) :
-		     xtcp_lhash_lookup(xn, laddr, lport, 0, 0, id->xdiag_if);
-	if (!sk)
-		return -ENOENT;
+					      xtcp_diag_id_cookie(id)) : NULL;
+	if (!sk) {
+		/* Without a cookie, or with one no member has: a listener
+		 * there with another cookie is ESTALE, as inet_diag says of
+		 * a socket found by its address that is not the one named. */
+		sk = xtcp_lhash_lookup(xn, laddr, lport, 0, 0, id->xdiag_if);
+		if (!sk)
+			return -ENOENT;
+	}
 	if (inet_sk(sk)->inet_rcv_saddr != laddr)
 		err = -ENOENT;	/* only an exact match names a listener */
 	else if (check && sock_diag_check_cookie(sk, id->xdiag_cookie))
