@@ -149,10 +149,15 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (clone) {
 		cb->when = xtcp_time();
 		cb->xmit_us = xtcp_clock_us();
+		struct sk_buff *orig = skb;
+
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (!skb)
 			return -ENOBUFS;
+		/* A copy's shinfo is its own: page-cache fragments stay
+		 * marked (a clone shares the mark). */
+		xtcp_skb_shared_frag_copy(skb, orig);
 	}
 
 	if (sk->sk_state != TCP_SYN_SENT)
@@ -425,6 +430,7 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	nskb->ip_summed = CHECKSUM_PARTIAL;
 	sk_wmem_queued_add(sk, nskb->truesize);
 	skb_split(skb, nskb, len);
+	xtcp_skb_shared_frag_copy(nskb, skb);
 	nskb->truesize += nlen;
 	skb->truesize -= nlen;
 	*XTCP_SKB_CB(nskb) = *cb;
@@ -658,6 +664,7 @@ static struct sk_buff *xtcp_gso_build(struct sock *sk, struct sk_buff *first,
 				get_page(skb_frag_page(f));
 			}
 		}
+		xtcp_skb_shared_frag_copy(nskb, skb);
 		XTCP_SKB_CB(nskb)->end_seq = XTCP_SKB_CB(skb)->end_seq;
 		/* FIN comes with the last part; a PSH of any part stays. */
 		XTCP_SKB_CB(nskb)->flags = XTCP_SKB_CB(skb)->flags |

@@ -93,7 +93,9 @@ struct xtcp_cc_ops;
 	X(RCVCOLLAPSED,		"RcvCollapsed")				\
 	X(PAWSESTAB,		"PAWSEstab")				\
 	X(PAWSTIMEWAIT,		"PAWSTimeWait")				\
-	X(TIMEWAITREUSED,	"TimeWaitReused")
+	X(TIMEWAITREUSED,	"TimeWaitReused")				\
+	X(OUTZEROCOPYBYTES,	"OutZeroCopyBytes")			\
+	X(INSPLICEDBYTES,	"InSplicedBytes")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };
