@@ -132,7 +132,7 @@ static inline int xtcp_gro_network_flush(const void *th, const void *th2,
 #endif
 
 /*
- * Zero-copy transmit (docs/protocol.md 12.6). sendfile(2) and splice(2)
+ * Zero-copy transmit (docs/protocol.md 11.10). sendfile(2) and splice(2)
  * to a socket hand it page-cache pages: through proto_ops->sendpage up to
  * 6.4, as sendmsg() with MSG_SPLICE_PAGES and a bvec iterator since 6.5
  * (sendpage is gone in 6.5). XTCP_HAVE_SENDPAGE says which; the send path

@@ -348,7 +348,7 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * Zero copy (sendfile, splice; docs/protocol.md 12.6): attach up to @copy
+ * Zero copy (sendfile, splice; docs/protocol.md 11.10): attach up to @copy
  * bytes of the pages @msg's iterator names to @skb, as TCP's
  * MSG_SPLICE_PAGES path does, each fragment holding a reference on its
  * page. The pages belong to the page cache (or a pipe), not to the

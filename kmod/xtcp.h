@@ -558,7 +558,7 @@ int xtcp_syncookie_check(const struct net *net, __be32 laddr, __be32 raddr,
 /* stream.c */
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 /*
- * Fragments that are not the socket's own (page cache, zero copy: 12.6)
+ * Fragments that are not the socket's own (page cache, zero copy: 11.10)
  * keep SKBFL_SHARED_FRAG in every skb made from them, so a software
  * checksum copies them first (skb_checksum_help(), skb_segment()).
  */

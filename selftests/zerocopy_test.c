@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Zero copy (issue 14; docs/protocol.md 12.6): sendfile(2) and splice(2)
+ * Zero copy (issue 14; docs/protocol.md 11.10): sendfile(2) and splice(2)
  * to an XTCP socket attach page-cache (or pipe) pages to the write queue
  * instead of copying them (proto_ops->sendpage on 6.1, MSG_SPLICE_PAGES
  * on 6.12), counted OutZeroCopyBytes; splice(2) from an XTCP socket into
@@ -318,6 +318,23 @@ TEST_F_TIMEOUT(net, sendfile_with_loss, 180)
 	ASSERT_EQ(0, impair(self->a, self->b, "loss 3%"));
 	zc_sendfile_case(_metadata, self->a, self->b, 4 * MB, r, 1, 170000);
 	EXPECT_LT(0, xt_counter(self->b, "RetransSegs"));
+}
+
+/*
+ * The sender's device sums nothing (tx checksumming off on B's veth, so
+ * no scatter-gather and no hardware GSO either): the stack computes each
+ * checksum in software, over a copy of the page-cache fragments
+ * (SKBFL_SHARED_FRAG). A checksum over other bytes than those sent would
+ * be dropped by A and the transfer would not finish.
+ */
+TEST_F_TIMEOUT(net, sendfile_software_checksum, 120)
+{
+	struct zc_range r[] = { { 5, 4 * MB - 9 } };
+
+	ASSERT_EQ(0, xt_run("/usr/sbin/ip netns exec %s /usr/sbin/ethtool -K vb tx off >/dev/null 2>&1",
+			    self->b));
+	zc_sendfile_case(_metadata, self->a, self->b, 4 * MB, r, 1, 100000);
+	EXPECT_EQ(0, xt_counter(self->a, "InCsumErrors"));
 }
 
 /* A plain write() copies: the counter stays 0 (the negative control). */
