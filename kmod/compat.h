@@ -147,6 +147,8 @@ static inline int xtcp_gro_network_flush(const void *th, const void *th2,
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
 #define XTCP_HAVE_SENDPAGE	1
+/* sendpage: more pages of this same splice follow at once. */
+#define xtcp_msg_notlast(flags)	(!!((flags) & MSG_SENDPAGE_NOTLAST))
 #define XTCP_SENDPAGE_OP(fn)	.sendpage = fn,
 #define xtcp_msg_splice(msg)	false
 static inline ssize_t xtcp_skb_splice(struct sk_buff *skb,
@@ -179,6 +181,7 @@ static inline ssize_t xtcp_skb_splice(struct sk_buff *skb,
 }
 #else
 #define XTCP_SENDPAGE_OP(fn)
+#define xtcp_msg_notlast(flags)	false
 #define xtcp_msg_splice(msg)	(!!((msg)->msg_flags & MSG_SPLICE_PAGES))
 static inline ssize_t xtcp_skb_splice(struct sk_buff *skb,
 				      struct iov_iter *iter, ssize_t maxsize)

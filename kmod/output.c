@@ -768,9 +768,27 @@ static bool xtcp_gso_defer(struct sock *sk)
 	u32 mss = xs->mss, room, wnd_room, unsent, goal;
 	s32 wnd_left;
 
+	/* The next page of this sendfile()/splice() call is on its way
+	 * (6.1's sendpage: MSG_SENDPAGE_NOTLAST, §11.10): wait for it. */
+	if (xs->zc_notlast && xtcp_can_gso(sk) &&
+	    xs->write_seq - xs->snd_nxt < xtcp_push_goal(sk))
+		return true;
 	if (!xs->packets_out || !xtcp_can_gso(sk) || !mss ||
 	    xs->ca_state != XTCP_CA_OPEN)
 		return false;
+	/*
+	 * sendfile()/splice() said more follows (xs->zc_more, §11.10): the
+	 * call ended with less than a large skb's worth unsent. Sent now, on
+	 * every page's call or on the ACK the lock's release lets in, it went
+	 * as small skbs of a few segments (measured on 6.1: 5-7 KB each, and
+	 * twice write()'s CPU per MB). Wait for the next call, as TCP's
+	 * corking and TSO deferral do; an ACK that empties the pipe
+	 * (packets_out 0) ends the wait, so nothing waits more than a round
+	 * trip if the rest never comes.
+	 */
+	if (xs->zc_more &&
+	    xs->write_seq - xs->snd_nxt < xtcp_push_goal(sk))
+		return true;
 	room = xs->snd_cwnd > xtcp_in_flight(xs) ?
 	       xs->snd_cwnd - xtcp_in_flight(xs) : 0;
 	wnd_left = xs->snd_una + xs->snd_wnd - xs->snd_nxt;

@@ -446,6 +446,8 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 			goto do_error;
 	}
 	xs->corked = (flags & MSG_MORE) || xs->user_cork;
+	xs->zc_more = 0;
+	xs->zc_notlast = 0;
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb;
@@ -502,10 +504,17 @@ wait_for_memory:
 			goto do_error;
 	}
 	xtcp_mark_push(sk);
+	/* sendfile() and splice() hand over a page (6.1) or a pipe's worth
+	 * (6.12) per call, MSG_MORE while more of the transfer follows: the
+	 * scheduler then waits for a large skb's worth (xtcp_gso_defer()). */
+	xs->zc_more = splice && (flags & MSG_MORE);
+	xs->zc_notlast = splice && xtcp_msg_notlast(flags);
 	xtcp_push(sk);
 	return copied;
 
 do_error:
+	xs->zc_more = 0;
+	xs->zc_notlast = 0;
 	xtcp_remove_empty_tail(sk);
 	if (copied) {
 		xtcp_mark_push(sk);
@@ -561,7 +570,8 @@ ssize_t xtcp_sendpage(struct socket *sock, struct page *page, int offset,
 	if (flags & MSG_SENDPAGE_NOTLAST)
 		flags |= MSG_MORE;
 	msg.msg_flags = flags & (MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL |
-				 MSG_EOR | MSG_NO_SHARED_FRAGS);
+				 MSG_EOR | MSG_NO_SHARED_FRAGS |
+				 MSG_SENDPAGE_NOTLAST);
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
 	lock_sock(sk);
 	ret = xtcp_sendmsg_locked(sk, &msg, true);

@@ -176,6 +176,9 @@ struct xtcp_sock {
 	u8			segs_unacked;	/* received since our last ACK */
 	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
 	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
+	u8			zc_more:1,	/* sendfile/splice: more follows, MSG_MORE
+						   (xtcp_gso_defer(), §11.10) */
+				zc_notlast:1;	/* ... within this very call (6.1 sendpage) */
 	/* Receive-buffer autotuning (rcvbuf.c); times are xtcp_clock_us()
 	 * cut to 32 bits, 0: none. */
 	u32			rcv_rtt_us;	/* receiver's RTT estimate */
