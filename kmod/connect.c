@@ -31,7 +31,7 @@ u16 xtcp_mss_for_mtu(u32 mtu)
 	u32 mss = mtu > sizeof(struct iphdr) + XTCP_HDR_LEN ?
 		  mtu - sizeof(struct iphdr) - XTCP_HDR_LEN : 0;
 
-	return clamp_t(u32, mss, 88, 65535 - 40);
+	return clamp_t(u32, mss, XTCP_MIN_MSS, 65535 - 40);
 }
 
 /* Send MSS: the smaller of the peer's and ours, and the user's clamp. */
@@ -39,7 +39,11 @@ void xtcp_sync_mss(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	u16 mss = min(xs->peer_mss ?: XTCP_MSS_DEFAULT, xs->advmss);
+	u32 pmtu = xtcp_path_mtu(xs);
 
+	/* What the path takes (pmtu.c), IP and XTCP headers off. */
+	if (pmtu)
+		mss = min(mss, xtcp_mss_for_mtu(pmtu));
 	if (xs->user_mss && xs->user_mss < mss)
 		mss = xs->user_mss;
 	/* Every segment carries timestamps: the payload makes room (the MSS
@@ -98,6 +102,7 @@ void xtcp_reset_conn_state(struct sock *sk)
 	xs->segs_unacked = 0;
 	xs->rcv_mss = 0;
 	xs->quickacks = 0;
+	xs->pingpong = 0;
 	xs->rcv_rtt_us = 0;
 	xs->rcv_rtt_time = 0;
 	xs->rcvq_time = 0;
@@ -159,6 +164,9 @@ static int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 
 	xs->advmss = xtcp_mss_for_mtu(dst_mtu(&rt->dst));
 	xs->peer_mss = 0;
+	xs->pmtu_cookie = dst_mtu(&rt->dst);
+	xs->mtu_info = 0;
+	xtcp_pmtu_init(sk);
 	xs->ts_ok = !!READ_ONCE(xn->sysctl.timestamps);	/* offered */
 	xtcp_sync_mss(sk);
 	xs->rcv_wscale = xtcp_choose_wscale(sk);
@@ -393,6 +401,7 @@ int xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		 * TCP's tcp_finish_connect(). */
 		security_inet_conn_established(sk, skb);
 		xs->rcv_tstamp = jiffies;
+		xs->lrcvtime = jiffies;	/* for the pingpong test (stream.c) */
 		xtcp_send_ack(sk);
 		xtcp_keepalive_start(sk);
 		sk->sk_state_change(sk);

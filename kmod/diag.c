@@ -826,8 +826,9 @@ static int xtcp_diag_get_by_tuple(struct sk_buff *rep, struct xtcp_net *xn,
 		}
 	}
 
-	/* A listener, or a request entry in its SYN queue. */
-	sk = xtcp_lhash_lookup(xn, laddr, lport, id->xdiag_if);
+	/* A listener, or a request entry in its SYN queue (of the
+	 * SO_REUSEPORT group's member the 4-tuple picks). */
+	sk = xtcp_lhash_lookup(xn, laddr, lport, raddr, rport, id->xdiag_if);
 	if (!sk)
 		return -ENOENT;
 	err = -ENOENT;
@@ -942,7 +943,11 @@ static int xtcp_diag_destroy_tuple(struct net *net,
 		xtcp_tw_put(tw);
 		return err;
 	}
-	sk = xtcp_lhash_lookup(xn, laddr, lport, id->xdiag_if);
+	/* A SO_REUSEPORT group's members share the address: the cookie
+	 * names one of them. */
+	sk = check ? xtcp_lhash_lookup_cookie(xn, laddr, lport,
+					      xtcp_diag_id_cookie(id)) :
+		     xtcp_lhash_lookup(xn, laddr, lport, 0, 0, id->xdiag_if);
 	if (!sk)
 		return -ENOENT;
 	if (inet_sk(sk)->inet_rcv_saddr != laddr)

@@ -113,9 +113,55 @@ void xtcp_lhash_remove(struct sock *sk)
 	sock_put(sk);
 }
 
-/* A listener bound to the exact address wins over one bound to ANY. */
+/*
+ * SO_REUSEPORT (docs/protocol.md §10.4): the listeners on one address,
+ * port and device that all set SO_REUSEPORT form a group (bind() and
+ * listen() let no other socket in, ports.c). A connection request picks
+ * one member by rendezvous hashing: each member scores
+ * hash(4-tuple, its own random key) and the highest wins. The same
+ * 4-tuple picks the same member as long as the group is unchanged, so a
+ * SYN's retransmissions, its final ACK and a cookie's ACK all reach the
+ * listener that holds (or sent) it; a member leaving moves only the
+ * 4-tuples that were its own, a member joining takes only the ones it now
+ * wins. Called under the bucket lock.
+ */
+static struct sock *xtcp_reuseport_pick(struct xtcp_hbucket *b,
+					struct sock *first, u32 thash)
+{
+	struct inet_sock *i1 = inet_sk(first);
+	struct sock *best = first;
+	u32 best_score = jhash_1word(thash, xtcp_sk(first)->lq.reuseport_key);
+	struct xtcp_sock *xs;
+
+	hlist_for_each_entry(xs, &b->chain, listen_node) {
+		struct sock *sk2 = &xs->inet.sk;
+		u32 score;
+
+		if (sk2 == first || !sk2->sk_reuseport ||
+		    xs->inet.inet_num != i1->inet_num ||
+		    xs->inet.inet_rcv_saddr != i1->inet_rcv_saddr ||
+		    sk2->sk_bound_dev_if != first->sk_bound_dev_if)
+			continue;
+		score = jhash_1word(thash, xs->lq.reuseport_key);
+		/* Ties (1 in 2^32) go to the lower key: still stable. */
+		if (score > best_score ||
+		    (score == best_score &&
+		     xs->lq.reuseport_key < xtcp_sk(best)->lq.reuseport_key)) {
+			best = sk2;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/*
+ * A listener bound to the exact address wins over one bound to ANY; among
+ * a SO_REUSEPORT group's members, the 4-tuple (@raddr, @rport) chooses.
+ * diag.c, which has no 4-tuple, passes 0, 0: the choice is still one of
+ * the group.
+ */
 struct sock *xtcp_lhash_lookup(struct xtcp_net *xn, __be32 laddr, u16 lport,
-			       int dif)
+			       __be32 raddr, __be16 rport, int dif)
 {
 	struct xtcp_hbucket *b = xtcp_lhash_bucket(xn, lport);
 	struct sock *best = NULL;
@@ -134,10 +180,37 @@ struct sock *xtcp_lhash_lookup(struct xtcp_net *xn, __be32 laddr, u16 lport,
 		if (inet->inet_rcv_saddr == htonl(INADDR_ANY) && !best)
 			best = &inet->sk;
 	}
+	if (best && best->sk_reuseport)
+		best = xtcp_reuseport_pick(b, best,
+					   xtcp_tuple_hash(xn->net, laddr,
+							   lport, raddr,
+							   rport));
 	if (best)
 		sock_hold(best);
 	spin_unlock_bh(&b->lock);
 	return best;
+}
+
+/* The listener on @laddr:@lport whose socket cookie is @cookie. */
+struct sock *xtcp_lhash_lookup_cookie(struct xtcp_net *xn, __be32 laddr,
+				      u16 lport, u64 cookie)
+{
+	struct xtcp_hbucket *b = xtcp_lhash_bucket(xn, lport);
+	struct sock *found = NULL;
+	struct xtcp_sock *xs;
+
+	spin_lock_bh(&b->lock);
+	hlist_for_each_entry(xs, &b->chain, listen_node) {
+		if (xs->inet.inet_num == lport &&
+		    xs->inet.inet_rcv_saddr == laddr &&
+		    atomic64_read(&xs->inet.sk.sk_cookie) == cookie) {
+			found = &xs->inet.sk;
+			sock_hold(found);
+			break;
+		}
+	}
+	spin_unlock_bh(&b->lock);
+	return found;
 }
 
 /* Take a socket out of every table: it no longer receives segments. */

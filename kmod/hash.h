@@ -22,7 +22,9 @@ struct sock *xtcp_ehash_lookup(struct xtcp_net *xn, __be32 raddr,
 void xtcp_lhash_insert(struct sock *sk);
 void xtcp_lhash_remove(struct sock *sk);
 struct sock *xtcp_lhash_lookup(struct xtcp_net *xn, __be32 laddr, u16 lport,
-			       int dif);
+			       __be32 raddr, __be16 rport, int dif);
+struct sock *xtcp_lhash_lookup_cookie(struct xtcp_net *xn, __be32 laddr,
+				      u16 lport, u64 cookie);
 
 /* ports.c */
 struct xtcp_bbucket *xtcp_bbucket(struct xtcp_net *xn, u16 port);

@@ -255,7 +255,7 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		if (v == XTCP_TW_SYN) {
 			/* A new incarnation, if someone listens for it. */
 			sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest),
-					       dif);
+					       iph->saddr, th->source, dif);
 			if (sk) {
 				xtcp_tw_recycle(tw);
 				XTCP_SKB_CB(skb)->isn_hint = isn_hint;
@@ -269,7 +269,8 @@ int xtcp_v4_rcv(struct sk_buff *skb)
 		goto discard;
 	}
 
-	sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest), dif);
+	sk = xtcp_lhash_lookup(xn, iph->daddr, ntohs(th->dest), iph->saddr,
+			       th->source, dif);
 	if (sk)
 		goto process;
 
@@ -348,8 +349,8 @@ static int xtcp_icmp_errno(int type, int code, bool *fatal)
 	*fatal = false;
 	switch (type) {
 	case ICMP_DEST_UNREACH:
-		/* FRAG_NEEDED: XTCP never sets DF (no PMTU discovery yet). */
-		if (code > NR_ICMP_UNREACH || code == ICMP_FRAG_NEEDED)
+		/* FRAG_NEEDED: EMSGSIZE, for xtcp_pmtu_icmp() (pmtu.c). */
+		if (code > NR_ICMP_UNREACH)
 			return 0;
 		*fatal = icmp_err_convert[code].fatal;
 		/* A host without XTCP answers with protocol unreachable
@@ -407,6 +408,13 @@ int xtcp_v4_err(struct sk_buff *skb, u32 info)
 	seq = ntohl(th->seq);
 	if (!xtcp_between(seq, xs->snd_una, xs->snd_nxt)) {
 		XTCP_INC_STATS(xn, OUTOFWINDOWICMPS);
+		goto out;
+	}
+	/* RFC 1191 / RFC 5927: a smaller path MTU for a segment in flight,
+	 * not an error of the connection. */
+	if (icmp_hdr(skb)->type == ICMP_DEST_UNREACH &&
+	    icmp_hdr(skb)->code == ICMP_FRAG_NEEDED) {
+		xtcp_pmtu_icmp(sk, info);
 		goto out;
 	}
 	if (sk->sk_state == TCP_SYN_SENT) {

@@ -42,6 +42,8 @@ int xtcp_listen(struct socket *sock, int backlog)
 	err = xtcp_synq_alloc(sk, backlog);
 	if (err)
 		goto out;
+	/* Its share of a SO_REUSEPORT group's 4-tuples (hash.c). */
+	xtcp_sk(sk)->lq.reuseport_key = get_random_u32();
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	err = xtcp_listen_port_check(sk);	/* enters LISTEN */
 	if (err) {
@@ -134,15 +136,18 @@ out:
 }
 
 /*
- * The listener closes: half-open requests are forgotten, and every child
- * still waiting in the accept queue is reset, so its client learns at once
- * instead of talking to nobody.
+ * The listener closes: it leaves the listener table first (new SYNs go to
+ * the rest of its SO_REUSEPORT group, or find the port closed), then
+ * every half-open request and every child still waiting in the accept
+ * queue is reset, so its client learns at once instead of talking to
+ * nobody. Nothing moves to another listener (docs/protocol.md §10.4).
  */
 void xtcp_listen_stop(struct sock *sk)
 {
 	struct xtcp_sock *xs = xtcp_sk(sk);
 
-	xtcp_synq_purge(sk);
+	xtcp_lhash_remove(sk);
+	xtcp_synq_reset(sk);
 	while (!list_empty(&xs->lq.accept_q)) {
 		struct sock *child =
 			&list_first_entry(&xs->lq.accept_q, struct xtcp_sock,

@@ -442,6 +442,38 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 }
 
 /*
+ * A segment queued or sent for a larger MSS than the path takes now
+ * (pmtu.c): cut at the MSS before it goes (again); the tail, a segment of
+ * its own with the same marks, is cut in its turn. A sent one may still
+ * be referenced by a clone in a device queue: unshared first, as
+ * tcp_fragment(), and counted in the scoreboard like any segment.
+ */
+static int xtcp_fit_mss(struct sock *sk, struct sk_buff *skb, bool sent)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	u8 sacked = XTCP_SKB_CB(skb)->sacked;
+	unsigned int truesize = skb->truesize;
+
+	if (skb->len <= xs->mss)
+		return 0;
+	/* The write queue's accounting (sk_wmem_queued) counted this
+	 * truesize: keep it (skb_unclone_keeptruesize() is not exported). */
+	if (sent && skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+	skb->truesize = truesize;
+	if (xtcp_split(sk, skb, xs->mss))
+		return -ENOMEM;
+	if (sent) {
+		xs->packets_out++;
+		if (sacked & XTCP_SKB_LOST)
+			xs->lost_out++;
+		if (sacked & XTCP_SKB_RETRANS)
+			xs->retrans_out++;
+	}
+	return 0;
+}
+
+/*
  * May the unsent segment at SEND.HEAD go now? Checks the peer's window
  * (splitting the segment when only a useful part fits) and Nagle.
  */
@@ -482,7 +514,7 @@ void xtcp_retransmit_lost(struct sock *sk, struct sk_buff *skb)
 	if (!xs->retrans_stamp)
 		xs->retrans_stamp =
 			XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->when ?: 1;
-	if (xtcp_transmit_skb(sk, skb, true))
+	if (xtcp_fit_mss(sk, skb, true) || xtcp_transmit_skb(sk, skb, true))
 		return;
 	trace_xtcp_retransmit(sk, cb->seq, skb->len, 1);
 	cb->retrans++;
@@ -505,6 +537,7 @@ static void xtcp_new_sent(struct sock *sk, struct sk_buff *skb)
 	if (skb->len) {
 		xs->bytes_sent += skb->len;
 		xs->last_data_sent = jiffies;
+		xtcp_pingpong_sent(sk);
 	}
 	xs->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			NULL : skb->next;
@@ -689,7 +722,11 @@ int xtcp_send_new(struct sock *sk)
 	u32 now;
 	u64 now_us;
 
-	if (!skb || !xtcp_may_send_new(sk, skb))
+	if (!skb)
+		return -EAGAIN;
+	if (xtcp_fit_mss(sk, skb, false))
+		return -ENOBUFS;
+	if (!xtcp_may_send_new(sk, skb))
 		return -EAGAIN;
 	n = xtcp_gso_count(sk, skb, &len);
 	if (n < 2) {
@@ -738,6 +775,10 @@ void xtcp_tail_loss_probe(struct sock *sk)
 	last = xs->send_head ? xs->send_head->prev :
 			       skb_peek_tail(&sk->sk_write_queue);
 	if (!last || last == (struct sk_buff *)&sk->sk_write_queue)
+		return;
+	/* Sent for a larger MSS than the path takes now: the RTO resends
+	 * it cut to size (pmtu.c). */
+	if (last->len > xs->mss)
 		return;
 	/* As any retransmission: the give-up clock starts at the head's
 	 * first transmission, before the probe can move its time. */
@@ -816,6 +857,7 @@ void xtcp_push(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	xtcp_pmtu_check(sk);
 	xs->frto_new = 0;
 	while (xtcp_in_flight(xs) < xs->snd_cwnd) {
 		skb = new_only ? NULL : xtcp_next_lost(sk);

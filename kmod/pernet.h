@@ -94,6 +94,9 @@ struct xtcp_cc_ops;
 	X(PAWSESTAB,		"PAWSEstab")				\
 	X(PAWSTIMEWAIT,		"PAWSTimeWait")				\
 	X(TIMEWAITREUSED,	"TimeWaitReused")				\
+	X(PMTUDECREASED,	"PMTUDecreased")			\
+	X(PMTUIGNORED,		"PMTUIgnored")				\
+	X(PMTUBLACKHOLE,	"PMTUBlackhole")	\
 	X(OUTZEROCOPYBYTES,	"OutZeroCopyBytes")			\
 	X(INSPLICEDBYTES,	"InSplicedBytes")
 
@@ -161,6 +164,8 @@ struct xtcp_sysctl {
 					 * inet_timewait_sock.h): connect() may take a
 					 * TIME-WAIT 4-tuple (timewait.c) */
 	int	tw_reuse_delay_ms;	/* ... this long after its last segment */
+	int	mtu_probing;		/* PMTU black holes (pmtu.c): 0, 1, 2 as tcp_mtu_probing */
+	int	base_mss;		/* the MSS a black hole first drops to */
 	/* The algorithm new sockets get; never NULL. Read and written
 	 * whole (READ_ONCE/WRITE_ONCE). */
 	const struct xtcp_cc_ops *congestion_control;

@@ -25,10 +25,23 @@ static bool xtcp_dev_overlap(int a, int b)
 }
 
 /*
+ * SO_REUSEPORT (docs/protocol.md §10.4), as Linux TCP: two sockets share
+ * an address and port, listening or not, when both set the option before
+ * bind() and have the same owner (sk_uid, the effective uid that created
+ * them). Caller holds the bucket lock.
+ */
+static bool xtcp_reuseport_ok(struct sock *sk, struct sock *sk2)
+{
+	return sk->sk_reuseport && sk2->sk_reuseport &&
+	       uid_eq(sock_i_uid(sk), sock_i_uid(sk2));
+}
+
+/*
  * May @sk bind @addr:@port? As Linux TCP: two sockets share a port only if
- * both asked for SO_REUSEADDR and the other one is not listening. A
- * TIME-WAIT entry yields when both the binder and the socket it came from
- * had SO_REUSEADDR (the usual server restart).
+ * both asked for SO_REUSEADDR and the other one is not listening, or both
+ * asked for SO_REUSEPORT under the same uid. A TIME-WAIT entry yields when
+ * both the binder and the socket it came from had SO_REUSEADDR (the usual
+ * server restart), or both had SO_REUSEPORT (TCP checks no uid there).
  */
 static bool xtcp_bind_conflict(struct xtcp_bbucket *bb, struct sock *sk,
 			       __be32 addr, u16 port)
@@ -46,12 +59,16 @@ static bool xtcp_bind_conflict(struct xtcp_bbucket *bb, struct sock *sk,
 			continue;
 		if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
 			continue;
+		if (xtcp_reuseport_ok(sk, sk2))
+			continue;
 		return true;
 	}
 	hlist_for_each_entry(tw, &bb->tws, bind_node) {
 		if (tw->lport != port || !xtcp_addr_overlap(addr, tw->laddr))
 			continue;
 		if (sk->sk_reuse && tw->reuse)
+			continue;
+		if (sk->sk_reuseport && tw->reuseport)
 			continue;
 		return true;
 	}
@@ -265,7 +282,8 @@ void xtcp_put_port(struct sock *sk)
 
 /*
  * listen(): bind() let SO_REUSEADDR sockets share a port; two listeners on
- * overlapping addresses never may. Checked and entered into LISTEN under
+ * overlapping addresses never may, unless both have SO_REUSEPORT and the
+ * same uid (they then form a group, hash.c). Checked and entered into LISTEN under
  * the bucket lock so that two racing listen() calls cannot both win.
  */
 int xtcp_listen_port_check(struct sock *sk)
@@ -284,6 +302,8 @@ int xtcp_listen_port_check(struct sock *sk)
 		if (!xtcp_addr_overlap(inet->inet_rcv_saddr,
 				       xs->inet.inet_rcv_saddr) ||
 		    !xtcp_dev_overlap(sk->sk_bound_dev_if, sk2->sk_bound_dev_if))
+			continue;
+		if (xtcp_reuseport_ok(sk, sk2))
 			continue;
 		if (sk2->sk_state == TCP_LISTEN || !sk->sk_reuse ||
 		    !sk2->sk_reuse) {

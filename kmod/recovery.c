@@ -43,6 +43,35 @@ static void xtcp_mark_skb_lost(struct xtcp_sock *xs, struct sk_buff *skb)
 	xs->lost_out++;
 }
 
+/*
+ * The path MTU fell (pmtu.c): every segment in flight longer than @mss is
+ * lost, to be resent cut to size; a retransmission of one no longer
+ * counts. Returns how many were marked.
+ */
+u32 xtcp_mark_lost_larger(struct sock *sk, u32 mss)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (!xtcp_in_flight_skb(xs, skb))
+			break;
+		if (skb->len <= mss || (cb->sacked & XTCP_SKB_SACKED))
+			continue;
+		if (cb->sacked & XTCP_SKB_RETRANS) {
+			cb->sacked &= ~XTCP_SKB_RETRANS;
+			xs->retrans_out--;
+		}
+		if (!(cb->sacked & XTCP_SKB_LOST))
+			n++;
+		xtcp_mark_skb_lost(xs, skb);
+	}
+	return n;
+}
+
 /* DupThresh (RFC 6675 2): 3, or the reordering the path has shown. */
 static u32 xtcp_dupthresh(const struct xtcp_sock *xs)
 {

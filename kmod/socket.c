@@ -80,8 +80,10 @@ void xtcp_init_sock(struct sock *sk)
 	inet->mc_ttl = 1;
 	inet->mc_index = 0;
 	inet->mc_list = NULL;
-	/* No DF: segments are sized from the route MTU; PMTU discovery later. */
-	inet->pmtudisc = IP_PMTUDISC_DONT;
+	/* DF on every segment, and the path MTU learned from ICMP (pmtu.c),
+	 * as TCP's default (net.ipv4.ip_no_pmtu_disc 0). */
+	inet->pmtudisc = READ_ONCE(sock_net(sk)->ipv4.sysctl_ip_no_pmtu_disc) ?
+			 IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
 	/* Large segments (offload.c): sk_setup_caps() then tells whether
 	 * the route takes them (sk_can_gso()). */
 	sk->sk_gso_type = xtcp_gso_type();

@@ -22,8 +22,8 @@ static bool xtcp_our_level(int level)
  * inert, and IP_HDRINCL, IP_NODEFRAG, IP_ROUTER_ALERT and the multicast
  * send options answer as they do for TCP (refused on a stream socket).
  * Group membership would hang a list on the socket that XTCP's close does
- * not drop: refused with TCP's EPROTO. The rest (IP_OPTIONS, PMTU
- * discovery, freebind, transparent, IPsec policy, ...) would be accepted
+ * not drop: refused with TCP's EPROTO. IP_MTU_DISCOVER is honoured (pmtu.c).
+ * The rest (IP_OPTIONS, freebind, transparent, IPsec policy, ...) would be accepted
  * but not honoured: ENOPROTOOPT, as docs/errors.md lists.
  */
 static int xtcp_ip_setsockopt(struct sock *sk, int level, int optname,
@@ -50,6 +50,7 @@ static int xtcp_ip_setsockopt(struct sock *sk, int level, int optname,
 	case IP_MULTICAST_LOOP:
 	case IP_MULTICAST_IF:
 	case IP_MULTICAST_ALL:
+	case IP_MTU_DISCOVER:	/* DF and PMTU discovery (pmtu.c) */
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	case IP_ADD_MEMBERSHIP:
 	case IP_DROP_MEMBERSHIP:
@@ -204,13 +205,16 @@ int xtcp_setsockopt(struct socket *sock, int level, int optname,
 			xtcp_push(sk);
 		break;
 	case TCP_QUICKACK:
-		/* An ACK owed goes now and the next segment is acknowledged at
-		 * once. XTCP has no mode that delays every ACK (TCP's
-		 * pingpong) to leave or enter, so 0 changes nothing. */
+		/* As TCP: 1 leaves the interactive (pingpong) mode, sends an
+		 * ACK owed and acknowledges the next segment at once; 0 enters
+		 * the mode (stream.c). */
 		if (val & 1) {
+			xs->pingpong = 0;
 			xs->quickack = 1;
 			if (xs->ack_pending)
 				xtcp_send_ack(sk);
+		} else {
+			xs->pingpong = 1;
 		}
 		break;
 	case XTCP_DEFER_HANDSHAKE:
@@ -293,6 +297,9 @@ void xtcp_get_info(struct sock *sk, struct xtcp_info *info)
 	/* Version 5: timestamps (RFC 7323, timestamps.c). */
 	info->xtcpi_ts_ok = xs->ts_ok && inet_sk_state_load(sk) != TCP_SYN_SENT;
 	info->xtcpi_ts_recent = READ_ONCE(xs->ts_recent);
+	/* Version 6: the path MTU (pmtu.c). */
+	info->xtcpi_pmtu = xtcp_path_mtu(xs);
+	info->xtcpi_blackhole_mtu = xs->mtu_probe_low;
 }
 
 /* struct tcp_info: the fields that mean the same thing. */
@@ -309,6 +316,7 @@ static void xtcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_options = (xtcp_sk(sk)->wscale_ok ? TCPI_OPT_WSCALE : 0) |
 			   (xi.xtcpi_sack_ok ? TCPI_OPT_SACK : 0) |
 			   (xi.xtcpi_ts_ok ? TCPI_OPT_TIMESTAMPS : 0);
+	ti->tcpi_pmtu = xi.xtcpi_pmtu;
 	/* Linux numbers its states with CWR (2) among them, which XTCP has
 	 * not: Recovery is TCP_CA_Recovery and Loss TCP_CA_Loss to a TCP
 	 * program. */
@@ -436,7 +444,7 @@ int xtcp_getsockopt(struct socket *sock, int level, int optname,
 		val = xs->user_cork;
 		break;
 	case TCP_QUICKACK:
-		val = 1;	/* as TCP outside its pingpong mode (above) */
+		val = !xs->pingpong;	/* as TCP */
 		break;
 	case XTCP_DEFER_HANDSHAKE:
 		val = xs->defer_handshake;

@@ -166,6 +166,7 @@ int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
 		    xtcp_after(cb->seq, xs->rcv_nxt))
 			xs->quickacks = XTCP_MAX_QUICKACKS;
 		xtcp_measure_rcv_mss(xs, skb);
+		xs->lrcvtime = jiffies;
 	}
 	if (xtcp_after(cb->seq, xs->rcv_nxt)) {
 		err = xtcp_ofo_queue(sk, skb);
@@ -239,6 +240,12 @@ int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin)
  * right edge would not move; measured on loss256 (5 % loss, RTO floor
  * 50 ms) that condition alone made it 40 % slower with 5 times the RTOs
  * (the delayed ACK held the last segments of a flight), so XTCP does not.
+ *
+ * Interactive (pingpong, as TCP's): when our data follows the peer's
+ * within delack_ms (xtcp_pingpong_sent()), the quick-ACK mode is off: the
+ * ACK of a request rides on its answer, that of an answer on the FIN or
+ * the next request, instead of a bare ACK each. A delayed ACK that had to
+ * go alone ends the mode (timers.c), as does TCP_QUICKACK 1.
  */
 void xtcp_ack_schedule(struct sock *sk)
 {
@@ -246,7 +253,8 @@ void xtcp_ack_schedule(struct sock *sk)
 
 	if (xs->segs_unacked < U8_MAX)
 		xs->segs_unacked++;
-	if (xs->quickack || xs->quickacks || xtcp_unacked_full(xs)) {
+	if (xs->quickack || (xs->quickacks && !xs->pingpong) ||
+	    xtcp_unacked_full(xs)) {
 		if (xs->quickacks)
 			xs->quickacks--;
 		xs->quickack = 0;
@@ -258,6 +266,16 @@ void xtcp_ack_schedule(struct sock *sk)
 		sk_reset_timer(sk, &xs->delack_timer, jiffies +
 			       msecs_to_jiffies(READ_ONCE(xtcp_sk_net(sk)->sysctl.delack_ms)));
 	}
+}
+
+/* New data left: an answer to the peer's data if within delack_ms of it. */
+void xtcp_pingpong_sent(struct sock *sk)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	unsigned long ato = msecs_to_jiffies(READ_ONCE(xtcp_sk_net(sk)->sysctl.delack_ms));
+
+	if (!xs->pingpong && time_before(jiffies, xs->lrcvtime + ato))
+		xs->pingpong = 1;
 }
 
 /* After reading: announce the window if it opened by a useful amount. */

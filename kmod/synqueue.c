@@ -150,6 +150,42 @@ void xtcp_synq_purge(struct sock *sk)
 	}
 }
 
+static void xtcp_send_refusal(struct sock *sk, struct xtcp_request *req);
+
+/*
+ * The listener closes (listen.c): every request entry is reset rather
+ * than forgotten, and none is handed to another listener, not even to a
+ * SO_REUSEPORT group's (Linux TCP with net.ipv4.tcp_migrate_req=0 drops
+ * them too). A request that had its SYN-ACK gets <SEQ=ISS+1><ACK=IRS+1>
+ * <CTL=RST,ACK>, acceptable to its client in SYN-SENT or ESTABLISHED; one
+ * still waiting for a verdict (§30) gets the refusal. Listener locked.
+ */
+void xtcp_synq_reset(struct sock *sk)
+{
+	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
+	unsigned int i;
+
+	if (!lq->req_hash)
+		return;
+	for (i = 0; i <= lq->req_mask; i++) {
+		struct xtcp_request *req;
+		struct hlist_node *tmp;
+
+		hlist_for_each_entry_safe(req, tmp, &lq->req_hash[i], node) {
+			if (req->pending)
+				xtcp_send_refusal(sk, req);
+			else
+				xtcp_send_ctl(sock_net(sk), req->laddr,
+					      req->raddr, req->lport,
+					      req->rport, req->iss + 1,
+					      req->irs + 1,
+					      XTCP_F_RST | XTCP_F_ACK, 0, NULL,
+					      0, sk->sk_bound_dev_if);
+			xtcp_req_unlink(sk, req);
+		}
+	}
+}
+
 void xtcp_synq_free(struct sock *sk)
 {
 	struct xtcp_listen_state *lq = &xtcp_sk(sk)->lq;
@@ -533,6 +569,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 
 	/* What the listener's owner set applies to its children. */
 	child->sk_reuse = sk->sk_reuse;
+	child->sk_reuseport = sk->sk_reuseport;
 	child->sk_rcvbuf = sk->sk_rcvbuf;
 	child->sk_sndbuf = sk->sk_sndbuf;
 	child->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK;
@@ -598,6 +635,9 @@ static struct sock *xtcp_create_child(struct sock *sk,
 		xs->ts_recent_stamp = (u32)ktime_get_seconds() ?: 1;
 		xtcp_ts_update_recent(child, skb);	/* the final ACK's */
 	}
+	xs->pmtu_cookie = 0;	/* the route's, at the first transmission */
+	xs->mtu_info = 0;
+	xtcp_pmtu_init(child);
 	xtcp_sync_mss(child);
 	if (!req->retrans)	/* Karn: no sample from a retransmitted SYN-ACK */
 		xtcp_rtt_sample(child, jiffies_to_usecs(jiffies - req->sent));
@@ -610,6 +650,7 @@ static struct sock *xtcp_create_child(struct sock *sk,
 	xtcp_set_state(child, TCP_ESTABLISHED);
 	xtcp_ehash_insert(child);
 	xs->rcv_tstamp = jiffies;
+	xs->lrcvtime = jiffies;
 	xtcp_keepalive_start(child);
 	XTCP_INC_STATS(xtcp_sk_net(sk), PASSIVEOPENS);
 	return child;

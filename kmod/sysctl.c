@@ -22,6 +22,9 @@ static int xtcp_two = 2;
 static int xtcp_arrival_cap = 600000;
 static int xtcp_buf_min = 4096;
 static int xtcp_buf_cap = 256 << 20;
+/* base_mss: what xtcp_mss_for_mtu() can give. */
+static int xtcp_min_mss = XTCP_MIN_MSS;
+static int xtcp_max_mss = 65535 - 40;
 /* Below the 65.5 s a TIME-WAIT entry's 16-bit millisecond stamp spans. */
 static int xtcp_tw_reuse_delay_cap = 60000;
 
@@ -54,6 +57,8 @@ void xtcp_sysctl_defaults(struct xtcp_sysctl *s)
 	s->timestamps = 1;		/* as tcp_timestamps */
 	s->tw_reuse_ok = 1;		/* tcp_tw_reuse's 2 is loopback only */
 	s->tw_reuse_delay_ms = 100;	/* tcp_tw_reuse_delay's is 1000 */
+	s->mtu_probing = 1;		/* tcp_mtu_probing's is 0: black holes kill */
+	s->base_mss = 1024;		/* as tcp_base_mss */
 	s->congestion_control = &xtcp_cubic;	/* as Linux's default */
 }
 
@@ -221,6 +226,8 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra2		= &xtcp_one,
 	},
 	XTCP_INT_ENTRY(tw_reuse_delay_ms, &xtcp_one, &xtcp_tw_reuse_delay_cap),
+	XTCP_INT_ENTRY(mtu_probing, &xtcp_zero, &xtcp_two),
+	XTCP_INT_ENTRY(base_mss, &xtcp_min_mss, &xtcp_max_mss),
 	{
 		.procname	= "congestion_control",
 		.data		= &((struct xtcp_sysctl *)0)->congestion_control,

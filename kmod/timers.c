@@ -225,7 +225,9 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		xtcp_retransmit_head(sk);
 	} else {
 		/* RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is
-		 * lost, cwnd is one segment, the oldest goes out again. */
+		 * lost, cwnd is one segment, the oldest goes out again; if
+		 * it timed out too often, smaller (a PMTU black hole). */
+		xtcp_pmtu_rto(sk);
 		xtcp_enter_loss(sk);
 		xtcp_push(sk);
 	}
@@ -353,6 +355,9 @@ static void xtcp_delack_timer_fn(struct timer_list *t)
 		goto out;
 	if (xs->ack_pending && sk->sk_state != TCP_CLOSE) {
 		XTCP_INC_STATS(xtcp_sk_net(sk), DELAYEDACKS);
+		/* Nothing of ours took it along: not interactive after all
+		 * (tcp_delack_timer_handler()). */
+		xs->pingpong = 0;
 		xtcp_send_ack(sk);
 	}
 out:

@@ -117,6 +117,7 @@ bool xtcp_tw_create(struct sock *sk)
 	tw->ts_recent = xs->ts_recent;
 	tw->ts_stamp = (u16)xtcp_ts_now();
 	tw->reuse = sk->sk_reuse;
+	tw->reuseport = sk->sk_reuseport;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
 	refcount_set(&tw->refcnt, 2);	/* tables + timer */
 	timer_setup(&tw->timer, xtcp_tw_timer_fn, 0);

@@ -25,6 +25,7 @@ struct xtcp_tw {
 	refcount_t		refcnt;
 	u16			rcv_wnd;	/* unscaled, as advertised */
 	u8			reuse:1,
+				reuseport:1,	/* the socket had SO_REUSEPORT */
 				hashed:1,
 				ts_ok:1;	/* the connection had timestamps */
 	int			bound_dev_if;

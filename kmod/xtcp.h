@@ -129,6 +129,7 @@ struct xtcp_listen_state {
 	unsigned int		arrivals_untaken;	/* not yet read by XTCP_ARRIVAL: POLLPRI */
 	unsigned int		arrivals_waiting;	/* all without a verdict */
 	u64			arrival_seq;		/* the last xa_id given */
+	u32			reuseport_key;	/* SO_REUSEPORT: this member's hash key */
 };
 
 struct xtcp_sock {
@@ -179,6 +180,8 @@ struct xtcp_sock {
 	u8			zc_more:1,	/* sendfile/splice: more follows, MSG_MORE
 						   (xtcp_gso_defer(), §11.10) */
 				zc_notlast:1;	/* ... within this very call (6.1 sendpage) */
+	u8			pingpong;	/* interactive: our data answers the peer's (TCP's pingpong) */
+	unsigned long		lrcvtime;	/* jiffies: data received last, or the handshake */
 	/* Receive-buffer autotuning (rcvbuf.c); times are xtcp_clock_us()
 	 * cut to 32 bits, 0: none. */
 	u32			rcv_rtt_us;	/* receiver's RTT estimate */
@@ -257,6 +260,10 @@ struct xtcp_sock {
 	u16			mss;		/* effective send MSS */
 	u16			peer_mss;
 	u16			advmss;
+	/* Path MTU (pmtu.c). */
+	u32			pmtu_cookie;	/* the route MTU mss was computed for, 0: none yet */
+	u32			mtu_info;	/* ICMP's MTU while the socket was owned, 0: none */
+	u32			mtu_probe_low;	/* black-hole limit (MTU), 0: none */
 
 	/* Retransmission (RFC 6298). */
 	u32			srtt_us;	/* smoothed RTT << 3 */
@@ -392,6 +399,15 @@ void xtcp_enter_time_wait(struct sock *sk);
 u8 xtcp_choose_wscale(const struct sock *sk);
 u16 xtcp_mss_for_mtu(u32 mtu);
 void xtcp_sync_mss(struct sock *sk);
+
+/* pmtu.c */
+#define XTCP_MIN_MSS	88	/* the smallest send MSS (xtcp_mss_for_mtu()) */
+u32 xtcp_path_mtu(const struct xtcp_sock *xs);
+void xtcp_pmtu_init(struct sock *sk);
+void xtcp_pmtu_icmp(struct sock *sk, u32 mtu);
+void xtcp_pmtu_check(struct sock *sk);
+void xtcp_pmtu_rto(struct sock *sk);
+u32 xtcp_mark_lost_larger(struct sock *sk, u32 mss);
 void xtcp_reset_conn_state(struct sock *sk);
 int xtcp_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len,
 		 int flags);
@@ -408,6 +424,7 @@ void xtcp_acceptq_add(struct sock *parent, struct sock *child);
 /* synqueue.c */
 int xtcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_synq_purge(struct sock *sk);
+void xtcp_synq_reset(struct sock *sk);
 int xtcp_synq_alloc(struct sock *sk, unsigned int backlog);
 void xtcp_synq_free(struct sock *sk);
 int xtcp_synq_init(void);
@@ -585,6 +602,7 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin);
 u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack);
 void xtcp_ack_schedule(struct sock *sk);
+void xtcp_pingpong_sent(struct sock *sk);
 void xtcp_write_space(struct sock *sk);
 void xtcp_cleanup_rbuf(struct sock *sk, int copied);
 

@@ -21,8 +21,11 @@
 # Knobs (environment): BENCH_REPS (3), BENCH_TIME (seconds per figure, 2),
 # BENCH_WAN_TIME (seconds per wan figure, 10), BENCH_CONNS (conns mode,
 # 2000), BENCH_TW (TIME-WAIT entries, 100000), BENCH_PROFILE (1: perf
-# record), BENCH_PORTS_TIME (seconds of the ports figure, 60), BENCH_ONLY
-# (words, comma-separated: matrix,ports,sendfile,wan,gro,conns,tw,profile).
+# record), BENCH_PORTS_TIME (seconds of the ports figure, 60),
+# BENCH_CWND_TIME (seconds of the cwnd plot's run, 20), BENCH_ONLY
+# (words, comma-separated: matrix,ports,sendfile,wan,cwnd,gro,conns,tw,profile).
+#
+#   @IV <family> <xtcpperf --json -i, one line>   (the cwnd plot's runs)
 XTCP_NO_TAP=1
 . "$(dirname "$(readlink -f "$0")")/../selftests/lib.sh"
 set +e
@@ -189,6 +192,36 @@ if want wan; then
 	done
 	in_xa $TC qdisc del dev va root; in_xb $TC qdisc del dev vb root
 	info wan_qdisc_after "xa: $(in_xa $TC qdisc show dev va | oneline); xb: $(in_xb $TC qdisc show dev vb | oneline)"
+	for ns in $XA $XB; do
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=0
+	done
+fi
+
+# ---- 1b'. One connection over time, for the cwnd plot (docs/cwnd.svg):
+# netem 25 ms each way and 0.5% loss on the data's way only (vb, the
+# sender's end), CUBIC for both, xtcpperf -i sampling every CI seconds what
+# the peer acknowledged and the sender's cwnd. XTCP, then TCP, once each.
+if want cwnd; then
+	CT=${BENCH_CWND_TIME:-20} CI_S=0.25
+	modprobe sch_netem 2>/dev/null
+	for ns in $XA $XB; do
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=cubic
+		$IP netns exec $ns sh -c 'echo cubic > /proc/sys/net/xtcp/congestion_control'
+		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=1
+		$IP netns exec $ns $IP tcp_metrics flush all 2>/dev/null
+	done
+	on_exit "$IP netns exec $XA $TC qdisc del dev va root 2>/dev/null; $IP netns exec $XB $TC qdisc del dev vb root 2>/dev/null"
+	netem $XA va delay 25ms limit 10000
+	netem $XB vb delay 25ms loss 0.5% limit 10000
+	info cwnd_time "$CT"
+	info cwnd_interval "$CI_S"
+	info cwnd_qdisc "netem delay 25ms each way, loss 0.5% on the data's way (xb: $(in_xb $TC qdisc show dev vb | oneline))"
+	for f in xtcp tcp; do
+		log "cwnd: $f, one connection for $CT s, -i $CI_S"
+		out=$(in_xb $PIN xtcpperf -c $XA_ADDR -p 5201 -f $f -m stream -t "$CT" -i $CI_S --json 2>&1)
+		echo "@IV $f $(echo "$out" | oneline)"
+	done
+	in_xa $TC qdisc del dev va root; in_xb $TC qdisc del dev vb root
 	for ns in $XA $XB; do
 		$IP netns exec $ns sysctl -qw net.ipv4.tcp_no_metrics_save=0
 	done

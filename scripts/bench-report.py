@@ -6,6 +6,13 @@ XTCP/TCP (min / median / max over the repetitions, each repetition's XTCP
 run paired with its TCP run), and with --write, docs/performance.md.
 
     bench-report.py LOG [--meta KEY=VALUE ...] [--write docs/performance.md]
+                        [--svg DIR]
+
+--svg DIR also draws DIR/performance.svg (every ratio of the table: the
+median as a bar, min-max as a whisker, 1 = parity, the goal marked) and,
+when the log has the cwnd part, DIR/cwnd.svg (one connection's cwnd and
+throughput over time under loss, XTCP and TCP side by side), with Debian's
+python3-matplotlib.
 
 In --write mode, the part of the existing file between
 <!-- notes:begin --> and <!-- notes:end --> (the hand-written analysis) is
@@ -21,7 +28,7 @@ NOTES_BEGIN, NOTES_END = "<!-- notes:begin -->", "<!-- notes:end -->"
 
 def parse(path):
     d = {"info": {}, "bench": [], "tw": [], "twfill": [], "segs": [], "cnt": {}, "profile": {},
-         "ports": []}
+         "ports": [], "iv": []}
     for raw in open(path, errors="replace"):
         line = raw.rstrip("\r\n").replace("\r", "")
         if not line.startswith("@"):
@@ -42,6 +49,9 @@ def parse(path):
         elif tag == "@TW":
             phase, rep, tw, j = rest.split(" ", 3)
             d["tw"].append((phase, int(rep), int(tw or 0), js(j)))
+        elif tag == "@IV":
+            fam, j = rest.split(" ", 1)
+            d["iv"].append((fam, js(j), j))
         elif tag == "@PORTS":
             fam, nports, j = rest.split(" ", 2)
             d["ports"].append((fam, int(nports), js(j), j))
@@ -172,8 +182,13 @@ def value(res, idx, key):
     return r.get(key)
 
 
+# Every ratio row of the table as rendered, for the picture (--svg).
+RATIOS = []
+
+
 def row(path, name, unit, xs, ts, higher, goal):
     rs = [x / t if x is not None and t else None for x, t in zip(xs, ts)]
+    RATIOS.append((path, name, [r for r in rs if r is not None], higher, goal))
     cell, g = ratio_cell(rs, higher, goal)
     if not higher:
         name += " (lower is better)"
@@ -238,6 +253,7 @@ def main_table(d):
         if key == "tw_obj_b":
             ok = xs and xs[0] is not None and xs[0] <= 128
             g = f"XTCP ≤ 128 bytes: {'met' if ok else 'NOT met'}"
+        RATIOS.append(("veth", name, [r for r in rs if r is not None], higher, goal))
         if not higher:
             name += " (lower is better)"
         out.append(f"| veth | {name} | {unit} | {spread(xs)} | {spread(ts)} | {cell} | {g} |")
@@ -496,10 +512,14 @@ def gro_text(d):
 
 
 def render(d, meta):
+    RATIOS.clear()
     o = []
     info = d["info"]
     o.append("## Results")
     o.append("")
+    if "performance.svg" in d.get("pictures", []):
+        o += ["![Every XTCP/TCP ratio of the table below: the median as a bar, min–max as a "
+              "whisker, the goal as a tick, 1 dashed](performance.svg)", ""]
     o.append(f"Guest kernel {info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, "
              f"{info.get('memory', '?')}, QEMU TCG (software emulation, no KVM); "
              f"{info.get('reps', '?')} repetitions of {info.get('time', '?')} s per figure "
@@ -514,6 +534,7 @@ def render(d, meta):
     errs = errors(d)
     if errs:
         o += ["", "Errors reported by xtcpperf during the runs:", ""] + errs
+    o += cwnd_text(d)
     pt_ = ports_table(d)
     if pt_:
         o += ["", "### Client ports in TIME-WAIT (issue 10: docs/protocol.md §32)", "",
@@ -614,18 +635,132 @@ def write_doc(path, d, meta):
                 + NOTES_BEGIN + "\n" + notes + "\n" + NOTES_END + "\n")
 
 
+def cwnd_text(d):
+    if not d["iv"]:
+        return []
+    info = d["info"]
+    o = ["", "### One connection under loss, over time (cwnd.svg)", "",
+         f"`xtcpperf -m stream -i {info.get('cwnd_interval', '?')}` for "
+         f"{info.get('cwnd_time', '?')} s, one connection, CUBIC for both, through "
+         f"{info.get('cwnd_qdisc', '?')}: throughput is what the peer acknowledged in each "
+         "interval, cwnd the sender's (XTCP_INFO, TCP_INFO). XTCP and TCP one after the other "
+         "in the same boot.", ""]
+    if "cwnd.svg" in d.get("pictures", []):
+        o += ["![cwnd and acknowledged throughput over time, XTCP and TCP](cwnd.svg)", ""]
+    o.append("| family | Mbit/s (whole run) | intervals | retransmissions | cwnd median (min–max) |")
+    o.append("|---|---|---|---|---|")
+    for fam, res, raw in d["iv"]:
+        if not res:
+            o.append(f"| {fam.upper()} | no result: `{raw[:120]}` | | | |")
+            continue
+        r = res[0]
+        iv = r.get("intervals", [])
+        cw = [x["cwnd"] for x in iv if x.get("cwnd")]
+        o.append(f"| {fam.upper()} | {fmt(r.get('mbit_s'))} | {len(iv)} | "
+                 f"{iv[-1]['retrans'] if iv else '-'} | {spread(cw)} |")
+    return o
+
+
+def svg_ratios(path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = [r for r in RATIOS if r[2]]
+    if not rows:
+        return False
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rows) + 1.6))
+    ys = list(range(len(rows)))[::-1]
+    for y, (where, name, rs, higher, goal) in zip(ys, rows):
+        med, lo, hi = statistics.median(rs), min(rs), max(rs)
+        good = med >= 1 if higher else med <= 1
+        if goal is not None:
+            good = med >= goal if higher else med <= goal
+        ax.barh(y, med, height=0.6, color="#4c9a2a" if good else "#c0504d", alpha=0.8)
+        ax.plot([lo, hi], [y, y], color="black", linewidth=1)
+        ax.plot([lo, lo], [y - 0.18, y + 0.18], color="black", linewidth=1)
+        ax.plot([hi, hi], [y - 0.18, y + 0.18], color="black", linewidth=1)
+        if goal is not None:
+            ax.plot([goal, goal], [y - 0.35, y + 0.35], color="#1f4e79", linewidth=2)
+        ax.text(hi * 1.02 + 0.01, y, f"{med:.2f}", va="center", fontsize=7)
+    ax.axvline(1.0, color="gray", linestyle="--", linewidth=1)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([f"{w}: {n}" + ("" if h else " (lower is better)")
+                        for w, n, _, h, _ in rows], fontsize=7)
+    ax.set_xlabel("XTCP / TCP (bar: median of the repetitions, whisker: min–max, "
+                  "blue tick: the goal, dashed: parity)", fontsize=8)
+    ax.set_title("XTCP against Linux TCP, same VM boot (green: goal met, or no goal and "
+                 "better than TCP)", fontsize=9)
+    ax.set_xlim(0, max(max(r[2]) for r in rows) * 1.12 + 0.1)
+    fig.tight_layout()
+    fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return True
+
+
+def svg_cwnd(path, d):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    runs = [(fam, res[0].get("intervals", [])) for fam, res, _ in d["iv"] if res]
+    runs = [(f, iv) for f, iv in runs if iv]
+    if not runs:
+        return False
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    colour = {"xtcp": "#c55a11", "tcp": "#2e75b6"}
+    for fam, iv in runs:
+        t = [0] + [x["t"] for x in iv]
+        a1.step(t, [iv[0]["cwnd"]] + [x["cwnd"] for x in iv], where="pre",
+                label=fam.upper(), color=colour.get(fam))
+        a2.step(t, [iv[0]["mbit_s"]] + [x["mbit_s"] for x in iv], where="pre",
+                label=fam.upper(), color=colour.get(fam))
+    a1.set_ylabel("cwnd (segments)")
+    a2.set_ylabel("acknowledged, Mbit/s")
+    a2.set_xlabel("seconds")
+    a1.legend(fontsize=8)
+    info = d["info"]
+    a1.set_title(f"One connection through {info.get('cwnd_qdisc', 'netem')} "
+                 f"(interval {info.get('cwnd_interval', '?')} s, CUBIC for both)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return True
+
+
+def write_svgs(outdir, d):
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("bench-report: python3-matplotlib is missing (make deps installs it): no SVG",
+              file=sys.stderr)
+        return False
+    ok = True
+    for name, fn in (("performance.svg", svg_ratios), ("cwnd.svg", lambda p: svg_cwnd(p, d))):
+        p = f"{outdir}/{name}"
+        if fn(p):
+            d["pictures"].append(name)
+            print(f"bench-report: wrote {p}", file=sys.stderr)
+        elif name == "performance.svg":
+            ok = False
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("log")
     ap.add_argument("--meta", action="append", default=[])
     ap.add_argument("--write")
+    ap.add_argument("--svg", metavar="DIR")
     a = ap.parse_args()
     d = parse(a.log)
     meta = dict(m.split("=", 1) for m in a.meta)
-    if not d["bench"] and not d["tw"] and not d["ports"]:
+    if not d["bench"] and not d["tw"] and not d["ports"] and not d["iv"]:
         print(f"bench-report: no results in {a.log}", file=sys.stderr)
         return 1
-    print(render(d, meta))
+    text = render(d, meta)	# fills RATIOS, which the picture draws
+    print(text)
+    d["pictures"] = []
+    if a.svg and not write_svgs(a.svg, d):
+        return 1
     if a.write:
         write_doc(a.write, d, meta)
         print(f"\nbench-report: wrote {a.write}", file=sys.stderr)

@@ -36,9 +36,11 @@ nftables		seams_test: REJECT and owner-match rules on XTCP segments (nft)
 iptables		cc_test: an nth-match rule drops exactly one data segment (iptables -m statistic)
 redis-server		apps_xtcpize.sh: a server run unmodified over XTCP
 redis-tools		apps_xtcpize.sh: redis-benchmark, its client
+nginx			apps_xtcpize.sh: a web server run unmodified over XTCP, two workers on one port (listen ... reuseport)
 strace			finding what a program asks of an XTCP socket
 man-db			make check: the manual pages (docs/*.7, *.8) render without warnings
 linux-perf		make bench: perf stat / perf record in the VM
+python3-matplotlib	make bench WRITE=1: docs/performance.svg and docs/cwnd.svg (scripts/bench-report.py --svg)
 bc			make check-debug: building the debug kernel (timeconst)
 bison			make check-debug: building the debug kernel (Kconfig parser)
 flex			make check-debug: building the debug kernel (Kconfig lexer)

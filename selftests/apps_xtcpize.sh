@@ -10,7 +10,9 @@
 #   - socat -> socat: 4 MB echoed through "EXEC:cat" with TCP options set,
 #     half-close, sha256 checked;
 #   - iperf3 -s / iperf3 -c: 2 s of bulk data, TCP_INFO read;
-#   - redis-server / redis-cli and redis-benchmark (epoll, many clients).
+#   - redis-server / redis-cli and redis-benchmark (epoll, many clients);
+#   - nginx with "listen ... reuseport" and worker_processes 2: one
+#     SO_REUSEPORT listener per worker, 20 connections served by both.
 #
 # The proof that it was XTCP and not TCP: /proc/net/xtcp/snmp ActiveOpens
 # rose in xb and PassiveOpens in xa by the number of connections each program
@@ -19,7 +21,7 @@
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 require_root
 require_module xtcp
-require_cmd python3 curl socat iperf3 redis-server redis-cli redis-benchmark sha256sum
+require_cmd python3 curl socat iperf3 redis-server redis-cli redis-benchmark sha256sum nginx
 command -v xtcpize >/dev/null && [ -r "$XTCP_TOP/build/tools/libxtcpize.so" ] ||
 	skip_all "build/tools/xtcpize or libxtcpize.so is not built (make tools)"
 
@@ -300,4 +302,56 @@ check_eq "XTCPIZE_ADDRS=10.0.0.0/30: connect(10.0.0.1:8000) becomes AF_XTCP" \
 check_eq "XTCPIZE_ADDRS=10.0.0.9: connect(10.0.0.1:8001) stays TCP" \
 	"${exp//$IPPROTO/6}" "$(in_xb xtcpize run -a 10.0.0.9 python3 "$W/client.py" $XA_ADDR 8001 2>&1)"
 lap "the XTCPIZE_PORTS/ADDRS part"
+# --- 8. nginx: listen ... reuseport, worker_processes 2 --------------------
+# The master opens one SO_REUSEPORT listener per worker on the same
+# address:port; each connection goes to one of them by its 4-tuple
+# (docs/protocol.md §10.4). The access log names the worker ($pid).
+NG=$W/nginx
+mkdir -p "$NG/www" "$NG/tmp"
+echo "served over xtcp" >"$NG/www/index.html"
+cat >"$NG/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 2;
+user root;
+pid $NG/nginx.pid;
+error_log $NG/error.log notice;
+events { worker_connections 64; }
+http {
+	log_format w '\$pid \$status';
+	access_log $NG/access.log w;
+	client_body_temp_path $NG/tmp/body;
+	proxy_temp_path $NG/tmp/proxy;
+	fastcgi_temp_path $NG/tmp/fastcgi;
+	uwsgi_temp_path $NG/tmp/uwsgi;
+	scgi_temp_path $NG/tmp/scgi;
+	server {
+		listen $XA_ADDR:8080 reuseport;
+		root $NG/www;
+	}
+}
+EOF
+bg nginx $XA xtcpize run nginx -p "$NG" -e "$NG/error.log" -c "$NG/nginx.conf"
+wait_listen $XA 8080
+n=0
+for i in $(seq 1 100); do
+	n=$(in_xa xtcpstat -Hln 2>/dev/null | grep -c "$XA_ADDR:8080\b")
+	[ "$n" -ge 2 ] && break
+	sleep 0.1
+done
+check_eq "nginx reuseport under xtcpize: two XTCP listeners on $XA_ADDR:8080 (xtcpstat -l)" 2 "$n"
+[ "$n" = 2 ] || diag "$(in_xa xtcpstat -ln 2>&1)" "$(tail -n 5 "$NG/error.log" 2>/dev/null)"
+before=$(counters)
+urls=$(for i in $(seq 1 20); do echo "-o /dev/null http://$XA_ADDR:8080/index.html"; done)
+# Connection: close: a new connection, from a new port, for every URL.
+out=$(in_xb timeout 60 xtcpize run curl -sS --fail -H 'Connection: close' \
+	-w '%{http_code} %{local_port}\n' $urls 2>&1)
+check_eq "curl under xtcpize: 20 requests to nginx, 20 times 200" 20 "$(grep -c '^200 ' <<<"$out")"
+check_eq "curl: the 20 came from 20 source ports" 20 "$(awk '{ print $2 }' <<<"$out" | sort -u | wc -l)"
+proved "nginx reuseport (20 connections)" "$before" 20
+diag "requests per nginx worker (count pid): $(awk '$2 == 200 { print $1 }' "$NG/access.log" 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
+check_eq "both nginx workers served some of the 20 connections (access log \$pid)" 2 \
+	"$(awk '$2 == 200 { print $1 }' "$NG/access.log" 2>/dev/null | sort -u | wc -l)"
+stop nginx
+lap "nginx reuseport"
 tap_done

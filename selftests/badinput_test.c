@@ -802,6 +802,32 @@ OP(so_null) { return R(setsockopt(p->fd, SOL_SOCKET, SO_KEEPALIVE, NULL, 4)); }
 OP(so_ptr1) { return R(setsockopt(p->fd, SOL_SOCKET, SO_KEEPALIVE, (void *)1, 4)); }
 OP(so_linger_short) { int v = 1; return R(setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &v, sizeof(v))); }
 OP(so_reuseport) { return set_int(p, SOL_SOCKET, SO_REUSEPORT, 1); }
+
+/*
+ * SO_REUSEPORT, then listen on 127.0.0.1:0; a second socket (with the
+ * option if @with) binds to that port and listens: its result.
+ */
+static long reuseport_second(struct prep *p, int with)
+{
+	struct sockaddr_in a = sin_of(LOCAL_IP, 0);
+	int one = 1;
+
+	if (setsockopt(p->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(p->fd, (void *)&a, sizeof(a)) || listen(p->fd, 1))
+		return -1000;
+	p->extra = sock_of(p->fam);
+	if (p->extra < 0)
+		return -1000;
+	if (with && setsockopt(p->extra, SOL_SOCKET, SO_REUSEPORT, &one,
+			       sizeof(one)))
+		return -1000;
+	a = sin_of(LOCAL_IP, port_of(p->fd, 0));
+	if (bind(p->extra, (void *)&a, sizeof(a)))
+		return R(-1);
+	return R(listen(p->extra, 1));
+}
+OP(so_reuseport_share) { return reuseport_second(p, 1); }
+OP(so_reuseport_without) { return reuseport_second(p, 0); }
 OP(so_get_error_neg)
 {
 	int v;
@@ -867,6 +893,7 @@ OP(ip_options)
 	return R(setsockopt(p->fd, IPPROTO_IP, IP_OPTIONS, o, sizeof(o)));
 }
 OP(ip_mtu_discover) { return set_int(p, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO); }
+OP(ip_mtu_discover_bad) { return set_int(p, IPPROTO_IP, IP_MTU_DISCOVER, 99); }
 OP(ip_freebind) { return set_int(p, IPPROTO_IP, IP_FREEBIND, 1); }
 OP(ip_recverr) { return set_int(p, IPPROTO_IP, IP_RECVERR, 1); }
 OP(ip_unknown) { return set_int(p, IPPROTO_IP, 9999, 1); }
@@ -1326,7 +1353,11 @@ static const struct row rows[] = {
 	ROW("so-ptr1", ST_FRESH, so_ptr1, E(EFAULT), "setsockopt(SOL_SOCKET, SO_KEEPALIVE, (void *)1, 4)"),
 	ROW("so-linger-short", ST_FRESH, so_linger_short, E(EINVAL), "setsockopt(SOL_SOCKET, SO_LINGER, &int, 4)"),
 	ROW("so-reuseport", ST_FRESH, so_reuseport, 0,
-	    "setsockopt(SOL_SOCKET, SO_REUSEPORT, 1) (taken, not honoured: a second listener is EADDRINUSE)"),
+	    "setsockopt(SOL_SOCKET, SO_REUSEPORT, 1)"),
+	ROW("so-reuseport-share", ST_FRESH, so_reuseport_share, 0,
+	    "SO_REUSEPORT, bind, listen; a second socket with it: bind + listen on the same port"),
+	ROW("so-reuseport-without", ST_FRESH, so_reuseport_without, E(EADDRINUSE),
+	    "SO_REUSEPORT, bind, listen; a second socket without it: bind to the same port"),
 	ROW("so-get-error-len-neg", ST_FRESH, so_get_error_neg, E(EINVAL), "getsockopt(SOL_SOCKET, SO_ERROR, &-1)"),
 	ROW("so-get-type-short", ST_FRESH, so_get_type_short, 2, "getsockopt(SOL_SOCKET, SO_TYPE, &2): *len = 2"),
 	ROW("so-get-len-null", ST_FRESH, so_get_len_null, E(EFAULT), "getsockopt(SOL_SOCKET, SO_TYPE, &v, NULL)"),
@@ -1366,9 +1397,10 @@ static const struct row rows[] = {
 	DIFF("ip-options", ST_FRESH, ip_options, 0, E(ENOPROTOOPT),
 	     "IP options would lengthen every header; XTCP sizes segments without them",
 	     "setsockopt(IPPROTO_IP, IP_OPTIONS, NOP NOP NOP EOL)"),
-	DIFF("ip-mtu-discover", ST_FRESH, ip_mtu_discover, 0, E(ENOPROTOOPT),
-	     "XTCP sends without DF and has no path MTU discovery yet",
-	     "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)"),
+	ROW("ip-mtu-discover", ST_FRESH, ip_mtu_discover, 0,
+	    "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)"),
+	ROW("ip-mtu-discover-bad", ST_FRESH, ip_mtu_discover_bad, E(EINVAL),
+	    "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, 99)"),
 	DIFF("ip-freebind", ST_FRESH, ip_freebind, 0, E(ENOPROTOOPT),
 	     "XTCP's bind() only takes local addresses",
 	     "setsockopt(IPPROTO_IP, IP_FREEBIND, 1)"),

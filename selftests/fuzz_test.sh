@@ -98,7 +98,7 @@ legit() {
 		in_xa xtcpcat -q -l -s $XA_ADDR $port >"$W/got" </dev/null 2>"$W/srv.err" &
 		local srv=$!
 		for t in $(seq 1 300); do
-			in_xa xtcpstat -l 2>/dev/null | grep -q ":$port " && break
+			in_xa xtcpstat -ln 2>/dev/null | grep -q ":$port " && break
 			sleep 0.1
 		done
 		if ! in_xb xtcpcat -q -w 60 $XA_ADDR $port <"$W/data" >/dev/null 2>"$W/cli.err"; then
@@ -237,7 +237,7 @@ done
 for p in 1 2 3 4 5; do
 	$IP netns exec $XF xtcpcat -q -l -s 127.0.0.1 $((6000 + p)) </dev/null >/dev/null 2>&1 &
 	for t in $(seq 1 100); do
-		$IP netns exec $XF xtcpstat -l 2>/dev/null | grep -q ":$((6000 + p)) " && break
+		$IP netns exec $XF xtcpstat -ln 2>/dev/null | grep -q ":$((6000 + p)) " && break
 		sleep 0.1
 	done
 	echo hello | $IP netns exec $XF xtcpcat -q -w 30 127.0.0.1 $((6000 + p)) >/dev/null 2>&1

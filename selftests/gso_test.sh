@@ -6,9 +6,11 @@
 # through a router (a forwarding namespace)
 # where the large skbs must be cut in software by XTCP's callback: an
 # egress device that takes one segment per skb (gso_max_segs 1), and an
-# egress MTU 8 bytes smaller than the sender's (PPPoE's 1492 after 1500),
-# where the core must see the segments' exact length to cut (and fragment)
-# instead of passing the skb on whole. Each case checks the counters that
+# egress MTU 8 bytes smaller than the sender's (PPPoE's 1492 after 1500):
+# without DF (the sender's net.ipv4.ip_no_pmtu_disc 1) the core must see
+# the segments' exact length to cut (and fragment) instead of passing the
+# skb on whole; with DF (the default) the sender learns the path MTU and
+# nothing is fragmented. Each case checks the counters that
 # prove what happened, not only that the bytes arrived:
 #   OutGsoSkbs (sender), InGsoSkbs (receiver), GsoSegmented (router),
 #   GroSkbs (where GRO merged), and IP packets per MB handed to IP by the
@@ -44,6 +46,12 @@ ip_in() {
 		$1 == "Ip:" { print $c }' /proc/net/snmp
 }
 
+# ip_frags NS: IP fragments created (Ip: FragCreates)
+ip_frags() {
+	$IP netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == "FragCreates") c = i; h = 1; next }
+		$1 == "Ip:" { print $c }' /proc/net/snmp
+}
+
 # xfer SRC_NS DST_NS DST_ADDR PORT: $MB MB from SRC to DST, byte-exact?
 xfer() {
 	local src=$1 dst=$2 addr=$3 port=$4 t srv got
@@ -51,7 +59,7 @@ xfer() {
 	$IP netns exec "$dst" timeout 120 xtcpcat -q -l -s "$addr" "$port" >"$W/got" </dev/null 2>"$W/srv.err" &
 	srv=$!
 	for t in $(seq 1 100); do
-		$IP netns exec "$dst" xtcpstat -l 2>/dev/null | grep -q ":$port " && break
+		$IP netns exec "$dst" xtcpstat -ln 2>/dev/null | grep -q ":$port " && break
 		sleep 0.1
 	done
 	if ! $IP netns exec "$src" timeout 120 xtcpcat -q -w 30 "$addr" "$port" <"$W/data" >/dev/null 2>"$W/cli.err"; then
@@ -106,7 +114,15 @@ gro_xfer() {	# NAME PORT: a transfer xb -> xa and the counters that prove GRO
 in_xa sh -c 'echo 2000000 >/sys/class/net/va/gro_flush_timeout' ||
 	bail_out "cannot set va's gro_flush_timeout"
 gro_xfer "GRO" 7105
-check "GRO: under half the IP packets per MB received (one per segment is 720)" test $GRO_PER_MB -lt 360
+# How much GRO merges depends on how many segments arrive within one
+# flush timeout: under KASAN the sender makes a few per 2 ms, so on the
+# debug kernel the ratio is only shown (GroSkbs and InGsoSkbs above still
+# prove that merging happens and reaches XTCP whole).
+if [ "${XTCP_DEBUG_KERNEL:-0}" = 1 ]; then
+	diag "GRO: $GRO_PER_MB IP packets per MB received (not checked on the debug kernel)"
+else
+	check "GRO: under half the IP packets per MB received (one per segment is 720)" test $GRO_PER_MB -lt 360
+fi
 # Every impairment at once: what GRO must never merge (a gap, a
 # duplicate, a corrupted segment) still arrives right, alone.
 netem $XB vb loss 1% duplicate 1% reorder 5% 50% corrupt 2% delay 1ms
@@ -162,7 +178,18 @@ $IP -n $GR link set dev r2 gso_max_segs 65535
 # Only the router's egress: gb's own MTU stays 1500, so both ends agree
 # on an MSS of 1460 and every 1500-byte segment is 8 bytes too big there.
 $IP -n $GR link set dev r2 mtu 1492
-routed "egress MTU 1492 (8 bytes under the sender's)" 7104
+# Without DF (the sender's net.ipv4.ip_no_pmtu_disc 1: its sockets start
+# with IP_PMTUDISC_DONT, as TCP's): the router cuts and fragments.
+$IP netns exec $GA sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+routed "egress MTU 1492 (8 bytes under the sender's), no DF" 7104
+$IP netns exec $GA sysctl -qw net.ipv4.ip_no_pmtu_disc=0
+# With DF, the default (kmod/pmtu.c, pmtu_test.sh): the router's
+# fragmentation needed teaches the sender the PMTU, nothing is fragmented.
+fr0=$(ip_frags $GR) p0=$(ctr $GA PMTUDecreased)
+check "egress MTU 1492, DF: $MB MB byte-exact through the router" xfer $GA $GB 10.9.2.1 7109
+check "egress MTU 1492, DF: the sender learned the path MTU (PMTUDecreased moved)" \
+	test "$(ctr $GA PMTUDecreased)" -gt "$p0"
+check_eq "egress MTU 1492, DF: the router fragmented nothing" "$fr0" "$(ip_frags $GR)"
 
 # GRO on the router's ingress, the sender one segment per skb: the router
 # merges, then cuts again where its egress takes one segment per skb, or

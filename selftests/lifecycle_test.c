@@ -281,6 +281,11 @@ TEST_F(net, client_closes_first)
 	int lfd, srv, cli, port, fd;
 	char c;
 
+	/* TIME-WAIT as TCP has it: twreuse_test covers connect()'s
+	 * take-over, which tw_reuse_delay_ms after the last timestamp
+	 * would otherwise let the connect() below succeed on a slow
+	 * kernel (the debug one). */
+	ASSERT_EQ(0, xt_sysctl(self->b, "tw_reuse", "0"));
 	lfd = xt_listen(self->a, IP_A, 5000, 16, 1);
 	ASSERT_LE(0, lfd);
 	cli = xt_xsock(self->b);
@@ -487,6 +492,10 @@ TEST_F_TIMEOUT(net, port_exhaustion_and_recovery, 40)
 	ASSERT_LE(0, lfd2);
 	ASSERT_EQ(0, xt_sysctl(self->b, "local_port_range", "40000 40009"));
 	ASSERT_EQ(0, xt_sysctl(self->b, "tw_timeout_ms", "3000"));
+	/* Exhaustion as TCP has it, without connect()'s TIME-WAIT
+	 * take-over: with it (twreuse_test), entries older than
+	 * tw_reuse_delay_ms would be taken over and no port run out. */
+	ASSERT_EQ(0, xt_sysctl(self->b, "tw_reuse", "0"));
 	/* Ten connect/close cycles, the client closing first each time. */
 	for (i = 0; i < 10; i++) {
 		fd = xt_connect(self->b, IP_A, 5000);

@@ -391,4 +391,70 @@ TEST_F(net, small_segments_fill_the_window_without_drops)
 	close(lfd);
 }
 
+/*
+ * An interactive exchange (TCP's pingpong, kmod/stream.c): the client's
+ * request follows the handshake within delack_ms, so the ACK of the
+ * server's answer waits and leaves with the ACK of the server's FIN, as
+ * TCP's does: SYN, ACK, request, one ACK, then its own FIN, 5 segments
+ * in all (6 before, §26). If the FIN comes later than delack_ms (200, the
+ * most) on a slow host, the delayed ACK goes alone (DelayedACKs) and ends
+ * the mode: also checked, and the exchange tried again (3 times at most).
+ * TCP_QUICKACK reads 0 in the mode, and setting it 1 leaves it.
+ */
+static int one_exchange(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,
+			int lfd, int *in_time)
+{
+	long d0 = xt_counter(self->b, "DelayedACKs");
+	struct xtcp_info xi;
+	socklen_t len;
+	int srv, cli, v;
+	char buf[16];
+
+	cli = xt_connect(self->b, IP_A, 5000);
+	if (cli < 0)
+		return -1;
+	srv = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, srv);
+	EXPECT_EQ(4, write(cli, "GET\n", 4));
+	len = sizeof(v);
+	EXPECT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_QUICKACK, &v, &len));
+	EXPECT_EQ(0, v) TH_LOG("the request did not start the interactive mode");
+	EXPECT_EQ(4, read(srv, buf, sizeof(buf)));
+	EXPECT_EQ(3, write(srv, "OK\n", 3));
+	close(srv);		/* HTTP/1.0: the server closes first */
+	EXPECT_EQ(3, read(cli, buf, sizeof(buf)));
+	EXPECT_EQ(0, read(cli, buf, sizeof(buf)));	/* the FIN, ACKed at once */
+	len = sizeof(xi);
+	EXPECT_EQ(0, getsockopt(cli, SOL_XTCP, XTCP_INFO, &xi, &len));
+	*in_time = xt_counter(self->b, "DelayedACKs") == d0;
+	TH_LOG("client segments before its FIN: %u; the answer's ACK %s", xi.xtcpi_segs_out,
+	       *in_time ? "rode with the FIN's" : "went alone (the FIN came late)");
+	/* SYN, ACK, request, and one ACK for answer and FIN, or two. */
+	EXPECT_EQ(*in_time ? 4 : 5, xi.xtcpi_segs_out);
+	len = sizeof(v);
+	EXPECT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_QUICKACK, &v, &len));
+	EXPECT_EQ(*in_time ? 0 : 1, v);	/* a lone delayed ACK ends the mode */
+	v = 1;
+	EXPECT_EQ(0, setsockopt(cli, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v)));
+	len = sizeof(v);
+	EXPECT_EQ(0, getsockopt(cli, IPPROTO_TCP, TCP_QUICKACK, &v, &len));
+	EXPECT_EQ(1, v);
+	close(cli);
+	return 0;
+}
+
+TEST_F(net, interactive_ack_rides_along)
+{
+	int lfd, i, in_time = 0;
+
+	ASSERT_EQ(0, xt_sysctl(self->a, "delack_ms", "200"));
+	ASSERT_EQ(0, xt_sysctl(self->b, "delack_ms", "200"));
+	lfd = xt_listen(self->a, IP_A, 5000, 4, 1);
+	ASSERT_LE(0, lfd);
+	for (i = 0; i < 3 && !in_time; i++)
+		ASSERT_EQ(0, one_exchange(_metadata, self, lfd, &in_time));
+	EXPECT_TRUE(in_time) TH_LOG("the server's FIN never came within 200 ms");
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN

@@ -89,6 +89,27 @@ check "filter: dst $XA_ADDR dport = :5001 on the client side" jtest $XB \
 check "filter: exclude listening" jtest $XA \
 	'[.connections[] | select(.state == "LISTEN")] == []' exclude listening
 
+# ---- service names, as ss: without -n a port is its /etc/services tcp name ------
+# (6379 is "redis" in Debian's /etc/services; the name is looked up, not assumed)
+svc=$(getent services 6379/tcp | awk '{ print $1 }')
+if [ -z "$svc" ]; then
+	skip "service names" "/etc/services names no tcp service on 6379"
+else
+	bg_ns $XA $H listen 6379 4 600
+	spid=$!
+	check "a listener on 6379 appears" wait_until 30 jtest $XA \
+		'[.connections[] | select(.state == "LISTEN" and .local_port == 6379)] | length == 1' -l
+	check "without -n the port is named: 0.0.0.0:$svc" sh -c \
+		"xtcpstat -N $XA -l -H | grep -Eq '^LISTEN .* 0\.0\.0\.0:$svc +0\.0\.0\.0:\*'"
+	check "-n keeps it numeric: 0.0.0.0:6379" sh -c \
+		"xtcpstat -N $XA -l -H -n | grep -Eq '^LISTEN .* 0\.0\.0\.0:6379 +0\.0\.0\.0:\*'"
+	check "a filter takes the name (sport = :$svc) and selects that listener only" jtest $XA \
+		'[.connections[].local_port] == [6379]' -l sport = :$svc
+	kill $spid 2>/dev/null
+	check "the 6379 listener is gone" wait_until 30 jtest $XA \
+		'[.connections[] | select(.local_port == 6379)] | length == 0' -l
+fi
+
 # ---- SYN-SENT and SYN-RECV during a slowed handshake ---------------------------
 bg_ns $XA $H server 5002 600
 check "the server on 5002 listens" wait_until 30 jtest $XA \

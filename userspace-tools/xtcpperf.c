@@ -4,6 +4,7 @@
  * socket() domain; every other line of code is the same for both.
  *
  *   xtcpperf -s [-f xtcp|tcp|both] [-B ADDR] [-p PORT] [--nports N] [-w THREADS]
+ *            [--reuseport]
  *   xtcpperf -c HOST [-f xtcp|tcp] -m MODE [options] [--json]
  *
  * Modes (client):
@@ -36,8 +37,13 @@
  *   -P N parallel connections (1), -l SIZES (stream: write size, 131072;
  *   rr/crr: 1,1024), -N CONNS (conns: 2000), --batch N, --close
  *   client|server|now, --src ADDR[,ADDR...] and --src-port PORT (conns: bind
- *   the connections to these addresses and consecutive ports), --json,
- *   -q (no table).
+ *   the connections to these addresses and consecutive ports), -i SECONDS
+ *   (stream: one line per interval: throughput acknowledged, and the
+ *   first connection's cwnd, ssthresh, srtt and retransmissions from
+ *   XTCP_INFO, or TCP_INFO for -f tcp), --json, -q (no table).
+ * Server: --reuseport gives each worker a SO_REUSEPORT listener of its own
+ *   per port (the kernel spreads connections over them by 4-tuple);
+ *   SIGUSR1 prints how many connections each listener accepted.
  *
  * Wire: each connection starts with a 16-byte hello (magic, mode, size).
  */
@@ -53,6 +59,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +71,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/xtcp.h>
 
 #define XTCP_FAMILY_DEFAULT	23
 #define HELLO_MAGIC		0x58505246u	/* "XPRF" */
@@ -93,6 +101,7 @@ static struct {
 	bool sendfile;
 	uint64_t sendfile_size;
 	int sendfile_fd;
+	bool reuseport;
 	const char *host, *bind_addr, *src;
 	int family_tcp, family_xtcp;	/* which families (server: both) */
 	int port, nports, workers;
@@ -104,6 +113,7 @@ static struct {
 	int nsizes;
 	long conns, batch;
 	int src_port;
+	double interval;
 } o = {
 	.port = 5201, .nports = 1, .workers = 2, .secs = 2, .par = 1,
 	.conns = 2000, .sendfile_size = 16 << 20, .sendfile_fd = -1,
@@ -475,6 +485,8 @@ enum sstate { S_HELLO, S_DISCARD, S_REQ, S_RESP, S_HOLD };
 struct sconn {
 	bool listener;
 	int fd;
+	int worker, port;	/* listener: its worker (--reuseport) and port */
+	unsigned long accepted;	/* listener: connections it gave */
 	enum sstate st;
 	struct hello h;
 	uint32_t got, size, out;
@@ -641,7 +653,48 @@ static void on_accept(int ep, struct sconn *l)
 		c->fd = fd;
 		ev.data.ptr = c;
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		__atomic_add_fetch(&l->accepted, 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* SIGUSR1: one line per listener, "listener PORT worker W accepted N". */
+#define MAX_LISTENERS	1024
+static struct sconn *listeners[MAX_LISTENERS];
+static int nlisteners;
+
+static char *put_ulong(char *p, unsigned long v)
+{
+	char t[24];
+	int n = 0;
+
+	do
+		t[n++] = '0' + v % 10;
+	while ((v /= 10));
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
+static void on_sigusr1(int sig)
+{
+	int i, saved = errno;
+
+	(void)sig;
+	for (i = 0; i < nlisteners; i++) {
+		char line[96], *p = line;
+		const char *a = "xtcpperf: listener ", *b = " worker ", *c = " accepted ";
+
+		p = stpcpy(p, a);
+		p = put_ulong(p, listeners[i]->port);
+		p = stpcpy(p, b);
+		p = put_ulong(p, listeners[i]->worker);
+		p = stpcpy(p, c);
+		p = put_ulong(p, __atomic_load_n(&listeners[i]->accepted, __ATOMIC_RELAXED));
+		*p++ = '\n';
+		if (write(STDERR_FILENO, line, p - line) < 0)
+			break;
+	}
+	errno = saved;
 }
 
 static void *server_worker(void *arg)
@@ -689,15 +742,24 @@ static void run_server(void)
 		if ((f == 0 && !o.family_xtcp) || (f == 1 && !o.family_tcp))
 			continue;
 		for (p = o.port; p < o.port + o.nports; p++) {
+		    /* --reuseport: one listener per worker, else one for all. */
+		    for (int w = 0; w < (o.reuseport ? o.workers : 1); w++) {
 			struct sconn *l = calloc(1, sizeof(*l));
 			int one = 1;
 
+			if (!l || nlisteners == MAX_LISTENERS)
+				die("too many listeners");
 			sin = resolve(o.bind_addr, p);
 			l->listener = true;
+			l->port = p;
+			l->worker = w;
 			l->fd = new_socket(af, SOCK_NONBLOCK);
 			if (l->fd < 0)
 				die("socket(%s): %s", family_name(af), strerror(errno));
 			setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (o.reuseport &&
+			    setsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+				die("SO_REUSEPORT: %s", strerror(errno));
 			if (bind(l->fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 			    listen(l->fd, 4096))
 				die("%s %s:%d: %s", family_name(af),
@@ -705,9 +767,13 @@ static void run_server(void)
 			for (i = 0; i < o.workers; i++) {
 				struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
 
+				if (o.reuseport && i != w)
+					continue;
 				epoll_ctl(worker_ep[i], EPOLL_CTL_ADD, l->fd, &ev);
 			}
+			listeners[nlisteners++] = l;
 			nl++;
+		    }
 		}
 	}
 	if (!o.quiet)
@@ -715,6 +781,7 @@ static void run_server(void)
 			nl, o.bind_addr ? o.bind_addr : "0.0.0.0", o.port, o.port + o.nports - 1,
 			o.family_xtcp ? "xtcp" : "", o.family_xtcp && o.family_tcp ? "+" : "",
 			o.family_tcp ? "tcp" : "", o.workers);
+	signal(SIGUSR1, on_sigusr1);
 	for (i = 1; i < o.workers; i++)
 		pthread_create(&th[i], NULL, server_worker, &worker_ep[i]);
 	server_worker(&worker_ep[0]);
@@ -745,6 +812,21 @@ struct result {
 	double establish_s, slab_per_conn, sock_objs_per_conn, tw_slab_per_entry;
 	long sock_obj, tw_obj, memavail_kb;
 	char slab_top[256];
+	/* stream -i */
+	struct sample *iv;
+	int niv;
+};
+
+/*
+ * -i: what one interval saw. Throughput is the bytes the peer acknowledged
+ * in it (every connection), which is what reached the receiver, not what
+ * sat in a send buffer; the window, RTT and retransmissions are the first
+ * connection's, from the family's own info struct.
+ */
+struct sample {
+	double t;		/* end of the interval, seconds from the start */
+	double mbit_s;
+	uint32_t cwnd, ssthresh, rtt_us, retrans, ca_state;
 };
 
 struct worker {
@@ -760,6 +842,12 @@ struct worker {
 	long errors;
 	int first_errno;
 	uint64_t first_error_at;
+	/* -i: the sampler reads the socket under the lock; fd -1 once closed */
+	pthread_mutex_t lock;
+	int fd;
+	bool done;
+	struct sample *final;	/* the socket's last snapshot, taken before close */
+	uint64_t final_acked;
 };
 
 static pthread_barrier_t start_line;
@@ -865,6 +953,65 @@ static int sendfile_file(uint64_t size)
 	return fd;
 }
 
+/* glibc's struct tcp_info ends before the 64-bit counters. */
+struct tcp_info_full {
+	struct tcp_info base;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked;
+};
+
+/* Snapshot of one socket, the caller holding w->lock: 0, or -1. */
+static int sock_sample_locked(struct worker *w, uint64_t *acked, struct sample *s)
+{
+	int ret = -1;
+
+	if (w->fd < 0 && w->final) {	/* closed: what it had at the end */
+		*acked = w->final_acked;
+		*s = *w->final;
+		ret = 0;
+	} else if (w->fd >= 0 && w->af == AF_INET) {
+		struct tcp_info_full ti;
+		socklen_t len = sizeof(ti);
+
+		memset(&ti, 0, sizeof(ti));
+		if (!getsockopt(w->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) &&
+		    len >= sizeof(ti)) {
+			*acked = ti.bytes_acked;
+			s->cwnd = ti.base.tcpi_snd_cwnd;
+			s->ssthresh = ti.base.tcpi_snd_ssthresh;
+			s->rtt_us = ti.base.tcpi_rtt;
+			s->retrans = ti.base.tcpi_total_retrans;
+			s->ca_state = ti.base.tcpi_ca_state;
+			ret = 0;
+		}
+	} else if (w->fd >= 0) {
+		struct xtcp_info xi;
+		socklen_t len = sizeof(xi);
+
+		memset(&xi, 0, sizeof(xi));
+		if (!getsockopt(w->fd, SOL_XTCP, XTCP_INFO, &xi, &len) &&
+		    len >= offsetof(struct xtcp_info, xtcpi_rcv_ooo_segs)) {
+			*acked = xi.xtcpi_bytes_acked;
+			s->cwnd = xi.xtcpi_snd_cwnd;
+			s->ssthresh = xi.xtcpi_snd_ssthresh;
+			s->rtt_us = xi.xtcpi_rtt_us;
+			s->retrans = xi.xtcpi_total_retrans;
+			s->ca_state = xi.xtcpi_ca_state;
+			ret = 0;
+		}
+	}
+	return ret;
+}
+
+static int sock_sample(struct worker *w, uint64_t *acked, struct sample *s)
+{
+	int ret;
+
+	pthread_mutex_lock(&w->lock);
+	ret = sock_sample_locked(w, acked, s);
+	pthread_mutex_unlock(&w->lock);
+	return ret;
+}
+
 static void *stream_thread(void *arg)
 {
 	struct worker *w = arg;
@@ -876,6 +1023,9 @@ static void *stream_thread(void *arg)
 		start();
 		goto out;
 	}
+	pthread_mutex_lock(&w->lock);
+	w->fd = fd;
+	pthread_mutex_unlock(&w->lock);
 	start();
 	while (!w->bytes_target || w->bytes < w->bytes_target) {
 		size_t len = w->size;
@@ -909,6 +1059,15 @@ static void *stream_thread(void *arg)
 		;
 	w->t_end = now_ns();
 out:
+	pthread_mutex_lock(&w->lock);
+	if (o.interval > 0 && w->fd >= 0 && (w->final = calloc(1, sizeof(*w->final))) &&
+	    sock_sample_locked(w, &w->final_acked, w->final)) {
+		free(w->final);
+		w->final = NULL;
+	}
+	w->fd = -1;
+	w->done = true;
+	pthread_mutex_unlock(&w->lock);
 	if (fd >= 0)
 		close(fd);
 	free(buf);
@@ -994,6 +1153,77 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void print_sample(const struct sample *s, double from)
+{
+	if (o.json || o.quiet)
+		return;
+	printf("  %6.2f-%-6.2f %10.1f Mbit/s  cwnd %5u  ssthresh %10u  srtt %8.2f ms  retrans %u\n",
+	       from, s->t, s->mbit_s, s->cwnd, s->ssthresh, s->rtt_us / 1e3, s->retrans);
+	fflush(stdout);
+}
+
+/* Every o.interval seconds until every worker is done. */
+static void sample_intervals(struct result *r, struct worker *w)
+{
+	uint64_t *last = calloc(o.par, sizeof(*last)), t0 = t_start, next = t0;
+	double prev_t = 0;
+	int cap = 0;
+
+	if (!last)
+		die("out of memory");
+	if (!o.json && !o.quiet)
+		printf("  %-13s %17s\n", "interval s", "acknowledged");
+	for (;;) {
+		struct sample s = { 0 }, s0 = { 0 };
+		uint64_t acked_sum = 0, now;
+		bool all_done = true;
+		int i;
+
+		next += (uint64_t)(o.interval * 1e9);
+		while ((now = now_ns()) < next) {
+			struct timespec ts = { 0, (long)fmin(next - now, 1e7) };
+
+			nanosleep(&ts, NULL);
+		}
+		for (i = 0; i < o.par; i++) {
+			uint64_t acked = last[i];
+
+			pthread_mutex_lock(&w[i].lock);
+			all_done &= w[i].done;
+			pthread_mutex_unlock(&w[i].lock);
+			if (!sock_sample(&w[i], &acked, i ? &s : &s0) && acked >= last[i]) {
+				acked_sum += acked - last[i];
+				last[i] = acked;
+			}
+		}
+		if (all_done) {	/* the last one ends when the last byte was read */
+			uint64_t end = 0;
+
+			for (i = 0; i < o.par; i++)
+				end = w[i].t_end > end ? w[i].t_end : end;
+			if (end > t0 && end < now)
+				now = end;
+		}
+		s0.t = (now - t0) / 1e9;
+		if (s0.t <= prev_t)
+			break;
+		s0.mbit_s = acked_sum * 8 / (s0.t - prev_t) / 1e6;
+		if (r->niv == cap) {
+			struct sample *p = realloc(r->iv, (cap = cap ? 2 * cap : 64) * sizeof(*p));
+
+			if (!p)
+				die("out of memory");
+			r->iv = p;
+		}
+		r->iv[r->niv++] = s0;
+		print_sample(&s0, prev_t);
+		prev_t = s0.t;
+		if (all_done)	/* this interval had their last bytes */
+			break;
+	}
+	free(last);
+}
+
 static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32_t size)
 {
 	enum mode mode = r->mode;
@@ -1015,6 +1245,8 @@ static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32
 		w[i].dst = dst;
 		w[i].bytes_target = o.bytes / o.par;
 		w[i].deadline = UINT64_MAX;
+		w[i].fd = -1;
+		pthread_mutex_init(&w[i].lock, NULL);
 		pthread_create(&w[i].th, NULL, fn, &w[i]);
 	}
 	/* The deadline is set once every connection is up (stream, rr). */
@@ -1026,12 +1258,17 @@ static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32
 		__atomic_store_n(&w[i].deadline, now_ns() + (uint64_t)(o.secs * 1e9),
 				 __ATOMIC_RELEASE);
 	pthread_barrier_wait(&start_line);
-	for (i = 0; i < o.par; i++)
+	memset(r, 0, sizeof(*r));
+	if (mode == M_STREAM && o.interval > 0)
+		sample_intervals(r, w);
+	for (i = 0; i < o.par; i++) {
 		pthread_join(w[i].th, NULL);
+		pthread_mutex_destroy(&w[i].lock);
+		free(w[i].final);
+	}
 	c1 = cpu_now();
 	self1 = self_cpu_us();
 
-	memset(r, 0, sizeof(*r));
 	r->mode = mode;
 	r->af = af;
 	r->size = size;
@@ -1369,6 +1606,16 @@ static void print_json(struct result *rs, int n)
 			       r->sendfile ? "true" : "false",
 			       r->bytes ? r->cpu_us * (1 << 20) / r->bytes : 0,
 			       r->bytes ? r->self_cpu_us * (1 << 20) / r->bytes : 0);
+			if (r->niv) {
+				printf(", \"interval_s\": %.3f, \"intervals\": [", o.interval);
+				for (int k = 0; k < r->niv; k++)
+					printf("%s{\"t\": %.3f, \"mbit_s\": %.1f, \"cwnd\": %u,"
+					       " \"ssthresh\": %u, \"rtt_us\": %u, \"retrans\": %u,"
+					       " \"ca_state\": %u}", k ? ", " : "", r->iv[k].t,
+					       r->iv[k].mbit_s, r->iv[k].cwnd, r->iv[k].ssthresh,
+					       r->iv[k].rtt_us, r->iv[k].retrans, r->iv[k].ca_state);
+				printf("]");
+			}
 			break;
 		case M_RR:
 		case M_CRR:
@@ -1478,6 +1725,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xtcpperf -s [-f xtcp|tcp|both] [-B ADDR] [-p PORT] [--nports N] [-w THREADS]\n"
+		"                   [--reuseport]   (a SO_REUSEPORT listener per worker; SIGUSR1:\n"
+		"                   connections accepted per listener)\n"
 		"       xtcpperf -c HOST [-f xtcp|tcp] -m stream|rr|crr|conns [options]\n"
 		"  -t SECONDS   duration of each measurement (2)\n"
 		"  -n BYTES     stream: send this many bytes instead (k/m/g suffixes)\n"
@@ -1494,6 +1743,8 @@ static void usage(FILE *f)
 		"  --src A[,B]  conns: bind to these source addresses, round robin\n"
 		"  --src-port P conns: with --src, consecutive explicit source ports from P\n"
 		"  -p PORT      server port (5201); --nports N: the server listens on N ports\n"
+		"  -i SECONDS   stream: per-interval throughput (acknowledged) and the first\n"
+		"               connection's cwnd, ssthresh, srtt, retransmissions\n"
 		"  -j, --json   JSON output; -q: no table\n");
 }
 
@@ -1533,8 +1784,10 @@ int main(int argc, char **argv)
 		{ "close", required_argument, NULL, 3 },
 		{ "src", required_argument, NULL, 4 },
 		{ "src-port", required_argument, NULL, 5 },
-		{ "sendfile", no_argument, NULL, 6 },
-		{ "sendfile-size", required_argument, NULL, 7 },
+		{ "sendfile", no_argument, NULL, 8 },
+		{ "sendfile-size", required_argument, NULL, 9 },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "reuseport", no_argument, NULL, 6 },
 		{ 0 }
 	};
 	const char *fam = NULL, *sizes = NULL;
@@ -1543,7 +1796,7 @@ int main(int argc, char **argv)
 	int c, i, n = 0, af;
 	long v;
 
-	while ((c = getopt_long(argc, argv, "sc:f:m:t:n:P:l:N:p:B:w:jqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "sc:f:m:t:n:P:l:N:p:B:w:i:jqh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'c': o.host = optarg; break;
@@ -1565,6 +1818,7 @@ int main(int argc, char **argv)
 		case 'w': o.workers = atoi(optarg); break;
 		case 'j': o.json = true; break;
 		case 'q': o.quiet = true; break;
+		case 'i': o.interval = atof(optarg); break;
 		case 'h': usage(stdout); return 0;
 		case 1: o.nports = atoi(optarg); break;
 		case 2: o.batch = atol(optarg); break;
@@ -1578,8 +1832,9 @@ int main(int argc, char **argv)
 			break;
 		case 4: o.src = optarg; break;
 		case 5: o.src_port = atoi(optarg); break;
-		case 6: o.sendfile = true; break;
-		case 7: o.sendfile_size = parse_bytes(optarg); break;
+		case 8: o.sendfile = true; break;
+		case 9: o.sendfile_size = parse_bytes(optarg); break;
+		case 6: o.reuseport = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -1587,7 +1842,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (o.par < 1 || o.workers < 1 || o.nports < 1 || o.secs <= 0 || o.conns < 1)
+	if (o.par < 1 || o.workers < 1 || o.nports < 1 || o.secs <= 0 || o.conns < 1 ||
+	    o.interval < 0 || (o.interval > 0 && o.interval < 0.01))
 		die("bad numeric option");
 	v = read_long("/sys/module/xtcp/parameters/family");
 	if (v > 0)

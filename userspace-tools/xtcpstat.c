@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <netdb.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -150,7 +151,7 @@ static const char *kind_name(unsigned int k)
 
 static struct {
 	bool all, listening, extended, info, timers, memory, summary, events;
-	bool json, no_header, counters, processes, kill;
+	bool json, no_header, counters, processes, kill, numeric;
 	const char *netns;
 	uint32_t states;
 	bool states_set;
@@ -187,7 +188,7 @@ static void usage(FILE *f)
 "  -a, --all            all states (default: connected, without TIME-WAIT\n"
 "                       and SYN-RECV)\n"
 "  -l, --listening      listening sockets only\n"
-"  -n, --numeric        numeric output (always: XTCP has no service names)\n"
+"  -n, --numeric        numeric ports (else /etc/services' tcp names, as ss)\n"
 "  -e, --extended       uid, inode, socket cookie, shutdown, close reason\n"
 "  -i, --info           internal information (xtcp_info, listener queues)\n"
 "  -o, --options        timers\n"
@@ -241,9 +242,53 @@ static long parse_port(const char *s)
 		die(EXIT_USAGE, "missing port number");
 	errno = 0;
 	v = strtol(s, &end, 10);
+	if (end == s && *s) {	/* a service name, as ss takes: sport = :http */
+		struct servent *se = getservbyname(s, "tcp");
+
+		if (se)
+			return ntohs(se->s_port);
+	}
 	if (errno || *end || v < 0 || v > 65535)
 		die(EXIT_USAGE, "bad port \"%s\"", s);
 	return v;
+}
+
+/*
+ * The text columns name a port as ss does without -n: its tcp service
+ * name from /etc/services (XTCP carries the same applications), the
+ * number when it has none. JSON keeps numbers.
+ */
+static char **services;	/* by port, read once: a dump may list 10^5 */
+
+static void read_services(void)
+{
+	struct servent *se;
+
+	services = calloc(65536, sizeof(*services));
+	if (!services)
+		return;
+	setservent(1);
+	while ((se = getservent()))
+		if (!strcmp(se->s_proto, "tcp") && !services[ntohs(se->s_port)])
+			services[ntohs(se->s_port)] = strdup(se->s_name);
+	endservent();
+}
+
+static const char *port_str(uint16_t port, char *buf, size_t len)
+{
+	const char *name = NULL;
+
+	if (!opt.numeric && port) {
+		if (!services)
+			read_services();
+		if (services)
+			name = services[port];
+	}
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%u", port);
+	return buf;
 }
 
 /* A port condition: the operators combine into one range, or one "!=". */
@@ -789,11 +834,13 @@ static int kill_entries(void)
 		req->sdiag_family = xtcp_af;
 		req->id = e->m.id;
 		if (nl_talk(nl, nlh, diag_cb, &rc) < 0) {
+			int err = errno;	/* the service lookup may change it */
+
 			entry_addrs(e, local, peer, sizeof(local));
 			fprintf(stderr, PROG ": cannot kill %s %s %s: %s\n",
 				state_name(e->m.xdiag_state), local, peer,
-				errno == EPERM ? "Operation not permitted (CAP_NET_ADMIN)" :
-				strerror(errno));
+				err == EPERM ? "Operation not permitted (CAP_NET_ADMIN)" :
+				strerror(err));
 			failed++;
 			continue;
 		}
@@ -1134,12 +1181,12 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	} else {
 		struct timespec ts = { .tv_sec = tns / 1000000000ULL };
 		struct tm tm;
-		char tbuf[32] = "";
+		char tbuf[32] = "", sb[32];
 
 		if (localtime_r(&ts.tv_sec, &tm))
 			strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-		snprintf(lp, sizeof(lp), "%s:%u", l, sport);
-		snprintf(pp, sizeof(pp), "%s:%u", p, dport);
+		snprintf(lp, sizeof(lp), "%s:%s", l, port_str(sport, sb, sizeof(sb)));
+		snprintf(pp, sizeof(pp), "%s:%s", p, port_str(dport, sb, sizeof(sb)));
 		printf("%s.%03u %-5s %-10s -> %-10s %-21s %-21s sk:%" PRIx64,
 		       tbuf, (unsigned int)(tns / 1000000 % 1000), types[type],
 		       state_name(olds), state_name(news), lp, pp, cookie);
@@ -1204,13 +1251,13 @@ static void __attribute__((noreturn)) follow_events(void)
 
 static void entry_addrs(const struct entry *e, char *local, char *peer, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], sb[32];
 
-	snprintf(local, len, "%s:%u", addr_str(e->m.id.xdiag_src[0], a),
-		 ntohs(e->m.id.xdiag_sport));
+	snprintf(local, len, "%s:%s", addr_str(e->m.id.xdiag_src[0], a),
+		 port_str(ntohs(e->m.id.xdiag_sport), sb, sizeof(sb)));
 	if (e->m.id.xdiag_dport || e->m.id.xdiag_dst[0])
-		snprintf(peer, len, "%s:%u", addr_str(e->m.id.xdiag_dst[0], a),
-			 ntohs(e->m.id.xdiag_dport));
+		snprintf(peer, len, "%s:%s", addr_str(e->m.id.xdiag_dst[0], a),
+			 port_str(ntohs(e->m.id.xdiag_dport), sb, sizeof(sb)));
 	else
 		snprintf(peer, len, "%s:*", addr_str(e->m.id.xdiag_dst[0], a));
 }
@@ -1278,7 +1325,7 @@ static void print_json_entry(const struct entry *e, bool first)
 		       "\"reordering\":%u,\"rcv_ooo_segs\":%u,\"cong\":\"%s\","
 		       "\"probe_result\":\"%s\",\"probe_rtt_us\":%u,"
 		       "\"reord_seen\":%u,\"dsack_dups\":%u,\"undos\":%u,"
-		       "\"reo_wnd_us\":%u,\"ts_ok\":%s}",
+		       "\"reo_wnd_us\":%u,\"ts_ok\":%s,\"pmtu\":%u,\"blackhole_mtu\":%u}",
 		       x->xtcpi_rto_us, x->xtcpi_rtt_us, x->xtcpi_rttvar_us,
 		       x->xtcpi_snd_mss, x->xtcpi_advmss, x->xtcpi_snd_cwnd,
 		       x->xtcpi_snd_ssthresh, x->xtcpi_snd_wnd, x->xtcpi_rcv_wnd,
@@ -1294,7 +1341,8 @@ static void print_json_entry(const struct entry *e, bool first)
 		       x->xtcpi_reordering, x->xtcpi_rcv_ooo_segs, e->cong,
 		       probe_result_name(x->xtcpi_probe_result), x->xtcpi_probe_rtt_us,
 		       x->xtcpi_reord_seen, x->xtcpi_dsack_dups, x->xtcpi_undos,
-		       x->xtcpi_rack_reo_wnd_us, x->xtcpi_ts_ok ? "true" : "false");
+		       x->xtcpi_rack_reo_wnd_us, x->xtcpi_ts_ok ? "true" : "false",
+		       x->xtcpi_pmtu, x->xtcpi_blackhole_mtu);
 	}
 	if (e->has_mem)
 		printf(",\"skmem\":{\"rmem_alloc\":%u,\"rcvbuf\":%u,\"wmem_alloc\":%u,"
@@ -1499,6 +1547,10 @@ static void print_text_extras(const struct entry *e)
 				       x->xtcpi_total_retrans);
 			printf(" lastsnd:%u lastrcv:%u", x->xtcpi_last_data_sent_ms,
 			       x->xtcpi_last_data_recv_ms);
+			if (x->xtcpi_pmtu)	/* as ss's pmtu: */
+				printf(" pmtu:%u", x->xtcpi_pmtu);
+			if (x->xtcpi_blackhole_mtu)
+				printf(" blackhole_mtu:%u", x->xtcpi_blackhole_mtu);
 			if (x->xtcpi_ts_ok)
 				printf(" ts");
 			if (x->xtcpi_sack_ok)
@@ -1694,7 +1746,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'a': opt.all = true; break;
 		case 'l': opt.listening = true; break;
-		case 'n': break;
+		case 'n': opt.numeric = true; break;
 		case 'z': break;	/* nothing is ever zeroed */
 		case 'e': opt.extended = true; break;
 		case 'i': opt.info = true; break;

@@ -152,7 +152,7 @@ struct xtcp_verdict {
 	__u32	xv_pad;		/* 0 */
 };
 
-#define XTCP_INFO_VERSION	5
+#define XTCP_INFO_VERSION	6
 
 /* xtcpi_probe_result: the last XTCP_PROBE of the socket. */
 #define XTCP_PROBE_RESULT_NONE		0	/* never probed */
@@ -214,6 +214,9 @@ struct xtcp_info {
 	__u8	xtcpi_ts_ok;		/* both ends sent them in the handshake */
 	__u8	xtcpi_pad3[3];
 	__u32	xtcpi_ts_recent;	/* TS.Recent: the peer's TSval we echo */
+	/* Version 6: the path MTU (docs/protocol.md §33). */
+	__u32	xtcpi_pmtu;		/* the MTU the send MSS follows, 0: not known yet */
+	__u32	xtcpi_blackhole_mtu;	/* the limit black-hole detection set, 0: none */
 };
 
 #endif /* _UAPI_LINUX_XTCP_H */
