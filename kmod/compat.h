@@ -14,6 +14,8 @@
 #include <linux/timer.h>
 #include <linux/net.h>
 #include <linux/sysctl.h>
+#include <linux/uio.h>
+#include <linux/skbuff.h>
 #include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/route.h>
@@ -127,6 +129,65 @@ static inline int xtcp_gro_network_flush(const void *th, const void *th2,
 }
 #else
 #define xtcp_gro_network_flush(th, th2, p) gro_receive_network_flush(th, th2, p)
+#endif
+
+/*
+ * Zero-copy transmit (docs/protocol.md 11.10). sendfile(2) and splice(2)
+ * to a socket hand it page-cache pages: through proto_ops->sendpage up to
+ * 6.4, as sendmsg() with MSG_SPLICE_PAGES and a bvec iterator since 6.5
+ * (sendpage is gone in 6.5). XTCP_HAVE_SENDPAGE says which; the send path
+ * is one (stream.c), fed either way.
+ *
+ * xtcp_skb_splice() attaches up to @maxsize bytes of the iterator's pages
+ * to @skb as fragments, taking a page reference each, and accounts them in
+ * len, data_len and truesize: the bytes attached, or -EMSGSIZE when the
+ * skb has no fragment slot left (nothing attached). Since 6.5 this is the
+ * core's skb_splice_from_iter(). On 6.1 the iterator is the one-page bvec
+ * that xtcp_sendpage() built around the page it was given.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define XTCP_HAVE_SENDPAGE	1
+/* sendpage: more pages of this same splice follow at once. */
+#define xtcp_msg_notlast(flags)	(!!((flags) & MSG_SENDPAGE_NOTLAST))
+#define XTCP_SENDPAGE_OP(fn)	.sendpage = fn,
+#define xtcp_msg_splice(msg)	false
+static inline ssize_t xtcp_skb_splice(struct sk_buff *skb,
+				      struct iov_iter *iter, ssize_t maxsize)
+{
+	const struct bio_vec *bv = iter->bvec;
+	struct page *page;
+	size_t off, len;
+	int i = skb_shinfo(skb)->nr_frags;
+
+	if (!iov_iter_is_bvec(iter) || !iov_iter_count(iter) || maxsize <= 0)
+		return -EIO;
+	page = bv->bv_page;
+	off = bv->bv_offset + iter->iov_offset;
+	len = min_t(size_t, bv->bv_len - iter->iov_offset, maxsize);
+	len = min_t(size_t, len, iov_iter_count(iter));
+	if (skb_can_coalesce(skb, i, page, off)) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], len);
+	} else {
+		if (i >= MAX_SKB_FRAGS)
+			return -EMSGSIZE;
+		get_page(page);
+		skb_fill_page_desc(skb, i, page, off, len);
+	}
+	skb->len += len;
+	skb->data_len += len;
+	skb->truesize += len;
+	iov_iter_advance(iter, len);
+	return len;
+}
+#else
+#define XTCP_SENDPAGE_OP(fn)
+#define xtcp_msg_notlast(flags)	false
+#define xtcp_msg_splice(msg)	(!!((msg)->msg_flags & MSG_SPLICE_PAGES))
+static inline ssize_t xtcp_skb_splice(struct sk_buff *skb,
+				      struct iov_iter *iter, ssize_t maxsize)
+{
+	return skb_splice_from_iter(skb, iter, maxsize, GFP_KERNEL);
+}
 #endif
 
 #endif /* _XTCP_COMPAT_H */

@@ -149,10 +149,15 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (clone) {
 		cb->when = xtcp_time();
 		cb->xmit_us = xtcp_clock_us();
+		struct sk_buff *orig = skb;
+
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (!skb)
 			return -ENOBUFS;
+		/* A copy's shinfo is its own: page-cache fragments stay
+		 * marked (a clone shares the mark). */
+		xtcp_skb_shared_frag_copy(skb, orig);
 	}
 
 	if (sk->sk_state != TCP_SYN_SENT)
@@ -425,6 +430,7 @@ static int xtcp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	nskb->ip_summed = CHECKSUM_PARTIAL;
 	sk_wmem_queued_add(sk, nskb->truesize);
 	skb_split(skb, nskb, len);
+	xtcp_skb_shared_frag_copy(nskb, skb);
 	nskb->truesize += nlen;
 	skb->truesize -= nlen;
 	*XTCP_SKB_CB(nskb) = *cb;
@@ -691,6 +697,7 @@ static struct sk_buff *xtcp_gso_build(struct sock *sk, struct sk_buff *first,
 				get_page(skb_frag_page(f));
 			}
 		}
+		xtcp_skb_shared_frag_copy(nskb, skb);
 		XTCP_SKB_CB(nskb)->end_seq = XTCP_SKB_CB(skb)->end_seq;
 		/* FIN comes with the last part; a PSH of any part stays. */
 		XTCP_SKB_CB(nskb)->flags = XTCP_SKB_CB(skb)->flags |
@@ -802,9 +809,27 @@ static bool xtcp_gso_defer(struct sock *sk)
 	u32 mss = xs->mss, room, wnd_room, unsent, goal;
 	s32 wnd_left;
 
+	/* The next page of this sendfile()/splice() call is on its way
+	 * (6.1's sendpage: MSG_SENDPAGE_NOTLAST, §11.10): wait for it. */
+	if (xs->zc_notlast && xtcp_can_gso(sk) &&
+	    xs->write_seq - xs->snd_nxt < xtcp_push_goal(sk))
+		return true;
 	if (!xs->packets_out || !xtcp_can_gso(sk) || !mss ||
 	    xs->ca_state != XTCP_CA_OPEN)
 		return false;
+	/*
+	 * sendfile()/splice() said more follows (xs->zc_more, §11.10): the
+	 * call ended with less than a large skb's worth unsent. Sent now, on
+	 * every page's call or on the ACK the lock's release lets in, it went
+	 * as small skbs of a few segments (measured on 6.1: 5-7 KB each, and
+	 * twice write()'s CPU per MB). Wait for the next call, as TCP's
+	 * corking and TSO deferral do; an ACK that empties the pipe
+	 * (packets_out 0) ends the wait, so nothing waits more than a round
+	 * trip if the rest never comes.
+	 */
+	if (xs->zc_more &&
+	    xs->write_seq - xs->snd_nxt < xtcp_push_goal(sk))
+		return true;
 	room = xs->snd_cwnd > xtcp_in_flight(xs) ?
 	       xs->snd_cwnd - xtcp_in_flight(xs) : 0;
 	wnd_left = xs->snd_una + xs->snd_wnd - xs->snd_nxt;

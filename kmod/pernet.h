@@ -96,7 +96,9 @@ struct xtcp_cc_ops;
 	X(TIMEWAITREUSED,	"TimeWaitReused")				\
 	X(PMTUDECREASED,	"PMTUDecreased")			\
 	X(PMTUIGNORED,		"PMTUIgnored")				\
-	X(PMTUBLACKHOLE,	"PMTUBlackhole")
+	X(PMTUBLACKHOLE,	"PMTUBlackhole")	\
+	X(OUTZEROCOPYBYTES,	"OutZeroCopyBytes")			\
+	X(INSPLICEDBYTES,	"InSplicedBytes")
 
 #define XTCP_MIB_ENUM(id, name) XTCP_MIB_##id,
 enum { XTCP_MIB_LIST(XTCP_MIB_ENUM) XTCP_MIB_MAX };

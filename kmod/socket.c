@@ -536,6 +536,9 @@ static struct proto_ops xtcp_stream_ops = {
 	.getsockopt	= xtcp_getsockopt,
 	.sendmsg	= xtcp_sendmsg,
 	.recvmsg	= xtcp_recvmsg,
+	XTCP_SENDPAGE_OP(xtcp_sendpage)
+	.splice_read	= xtcp_splice_read,
+	.read_sock	= xtcp_read_sock,
 	.mmap		= sock_no_mmap,
 	.gettstamp	= sock_gettstamp,	/* SIOCGSTAMP: ENOENT, as TCP */
 };

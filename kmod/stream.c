@@ -12,6 +12,8 @@
  * pulled). COPIED_SEQ is the next byte the reader gets.
  */
 #include <linux/sched/signal.h>
+#include <linux/splice.h>
+#include <linux/pipe_fs_i.h>
 #include "hash.h"
 
 #define XTCP_MAX_HEADER	(XTCP_MAX_HDR_LEN + MAX_HEADER + 64)
@@ -364,6 +366,36 @@ static int xtcp_append(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * Zero copy (sendfile, splice; docs/protocol.md 11.10): attach up to @copy
+ * bytes of the pages @msg's iterator names to @skb, as TCP's
+ * MSG_SPLICE_PAGES path does, each fragment holding a reference on its
+ * page. The pages belong to the page cache (or a pipe), not to the
+ * socket: SKBFL_SHARED_FRAG tells the stack so, and whoever must compute
+ * a checksum in software (skb_checksum_help(), skb_segment()) copies the
+ * data first, so the sum covers the bytes that are sent. A retransmission
+ * sends what the page holds then, as TCP's does. Returns the bytes
+ * attached, 0 when the skb has no fragment slot left, or a negative errno.
+ */
+static int xtcp_append_pages(struct sock *sk, struct sk_buff *skb,
+			     struct msghdr *msg, int copy)
+{
+	ssize_t n = xtcp_skb_splice(skb, &msg->msg_iter, copy);
+
+	if (n == -EMSGSIZE)
+		return 0;
+	if (n < 0)
+		return n;
+	if (!(msg->msg_flags & MSG_NO_SHARED_FRAGS))
+		skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+	sk_wmem_queued_add(sk, n);
+	sk_mem_charge(sk, n);
+	XTCP_SKB_CB(skb)->end_seq += n;
+	xtcp_sk(sk)->write_seq += n;
+	XTCP_ADD_STATS(xtcp_sk_net(sk), OUTZEROCOPYBYTES, n);
+	return n;
+}
+
+/*
  * A copy that failed (EFAULT, or no memory for a page fragment) can leave
  * the segment just queued for it empty. Take it out again, as TCP's
  * tcp_remove_empty_skb() does: sent, an empty segment is never ACKed and
@@ -411,27 +443,20 @@ static struct sk_buff *xtcp_open_tail(struct sock *sk)
 	return tail;
 }
 
-int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+/*
+ * The send path of sendmsg() and of the zero-copy callers: with @splice
+ * the iterator's pages are attached (xtcp_append_pages()), else its bytes
+ * are copied (xtcp_append()). The caller holds the socket lock.
+ */
+static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
+			       bool splice)
 {
-	struct sock *sk = sock->sk;
 	struct xtcp_sock *xs = xtcp_sk(sk);
 	int flags = msg->msg_flags;
 	size_t copied = 0;
 	long timeo;
 	int err;
 
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;	/* no urgent pointer in XTCP */
-	if (msg->msg_controllen) {
-		struct sockcm_cookie sockc;
-
-		/* Malformed control messages fail as on TCP; the valid
-		 * ones (SO_MARK, timestamping, ...) have no effect here. */
-		sockcm_init(&sockc, sk);
-		if (sock_cmsg_send(sk, msg, &sockc))
-			return -EINVAL;
-	}
-	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if (!xtcp_can_send(sk)) {
 		err = sk_stream_wait_connect(sk, &timeo);
@@ -439,6 +464,8 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			goto do_error;
 	}
 	xs->corked = (flags & MSG_MORE) || xs->user_cork;
+	xs->zc_more = 0;
+	xs->zc_notlast = 0;
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb;
@@ -458,7 +485,8 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				goto wait_for_memory;
 		}
 		copy = min_t(size_t, msg_data_left(msg), xs->mss - skb->len);
-		copy = xtcp_append(sk, skb, msg, copy);
+		copy = splice ? xtcp_append_pages(sk, skb, msg, copy) :
+				xtcp_append(sk, skb, msg, copy);
 		if (copy < 0) {
 			err = copy;
 			if (err == -ENOMEM)
@@ -494,22 +522,81 @@ wait_for_memory:
 			goto do_error;
 	}
 	xtcp_mark_push(sk);
+	/* sendfile() and splice() hand over a page (6.1) or a pipe's worth
+	 * (6.12) per call, MSG_MORE while more of the transfer follows: the
+	 * scheduler then waits for a large skb's worth (xtcp_gso_defer()). */
+	xs->zc_more = splice && (flags & MSG_MORE);
+	xs->zc_notlast = splice && xtcp_msg_notlast(flags);
 	xtcp_push(sk);
-	release_sock(sk);
 	return copied;
 
 do_error:
+	xs->zc_more = 0;
+	xs->zc_notlast = 0;
 	xtcp_remove_empty_tail(sk);
 	if (copied) {
 		xtcp_mark_push(sk);
 		xtcp_push(sk);
-		release_sock(sk);
 		return copied;
 	}
-	err = sk_stream_error(sk, flags, err);
-	release_sock(sk);
-	return err;
+	return sk_stream_error(sk, flags, err);
 }
+
+int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	int ret;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;	/* no urgent pointer in XTCP */
+	if (msg->msg_controllen) {
+		struct sockcm_cookie sockc;
+
+		/* Malformed control messages fail as on TCP; the valid
+		 * ones (SO_MARK, timestamping, ...) have no effect here. */
+		sockcm_init(&sockc, sk);
+		if (sock_cmsg_send(sk, msg, &sockc))
+			return -EINVAL;
+	}
+	lock_sock(sk);
+	/* Since 6.5 sendfile() and splice() come here (MSG_SPLICE_PAGES,
+	 * which user space cannot set). */
+	ret = xtcp_sendmsg_locked(sk, msg, xtcp_msg_splice(msg));
+	release_sock(sk);
+	return ret;
+}
+
+#ifdef XTCP_HAVE_SENDPAGE
+/*
+ * proto_ops->sendpage (up to 6.4): sendfile() and splice() give one page
+ * (part) at a time; MSG_SENDPAGE_NOTLAST says more of the same transfer
+ * follows, as MSG_MORE. A page that may not be referenced (slab memory)
+ * is copied, as kernel_sendpage() would.
+ */
+ssize_t xtcp_sendpage(struct socket *sock, struct page *page, int offset,
+		      size_t size, int flags)
+{
+	struct sock *sk = sock->sk;
+	struct bio_vec bvec = {
+		.bv_page = page, .bv_offset = offset, .bv_len = size,
+	};
+	struct msghdr msg = { };
+	int ret;
+
+	if (!sendpage_ok(page))
+		return sock_no_sendpage(sock, page, offset, size, flags);
+	if (flags & MSG_SENDPAGE_NOTLAST)
+		flags |= MSG_MORE;
+	msg.msg_flags = flags & (MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL |
+				 MSG_EOR | MSG_NO_SHARED_FRAGS |
+				 MSG_SENDPAGE_NOTLAST);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
+	lock_sock(sk);
+	ret = xtcp_sendmsg_locked(sk, &msg, true);
+	release_sock(sk);
+	return ret;
+}
+#endif
 
 int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		 int flags)
@@ -613,4 +700,155 @@ found:
 out:
 	release_sock(sk);
 	return copied;
+}
+
+/*
+ * proto_ops->read_sock: hand the in-order data, from COPIED_SEQ on, to
+ * @recv_actor, which consumes what it can and says how much (it may take
+ * part of an skb, or nothing: then the walk stops). What it consumed
+ * leaves the receive queue and the window reopens as after recvmsg(): the
+ * buffer autotuning sees it, and the ACK goes when the window grew by a
+ * useful amount (xtcp_cleanup_rbuf()). The caller holds the socket lock.
+ */
+int xtcp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor)
+{
+	struct xtcp_sock *xs = xtcp_sk(sk);
+	struct sk_buff *skb, *tmp;
+	u32 seq = xs->copied_seq;
+	int copied = 0;
+
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		u32 offset = seq - XTCP_SKB_CB(skb)->seq;
+		size_t len;
+		int used;
+
+		if (offset >= skb->len)
+			continue;	/* as recvmsg(): not the next bytes */
+		len = skb->len - offset;
+		used = recv_actor(desc, skb, offset, len);
+		if (used <= 0) {
+			if (!copied)
+				copied = used;
+			break;
+		}
+		if ((size_t)used > len)
+			used = len;
+		seq += used;
+		copied += used;
+		/* The actor may sleep or let the lock go (splice does
+		 * not): the queue is re-read from COPIED_SEQ each time. */
+		xs->copied_seq = seq;
+		if ((size_t)used < len)
+			break;
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		kfree_skb(skb);
+		if (!desc->count)
+			break;
+	}
+	if (copied > 0) {
+		xtcp_rcv_space_adjust(sk);
+		xtcp_cleanup_rbuf(sk, copied);
+	}
+	return copied;
+}
+
+struct xtcp_splice_state {
+	struct sock		*sk;
+	struct pipe_inode_info	*pipe;
+	size_t			len;
+	unsigned int		flags;
+};
+
+static int xtcp_splice_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			     unsigned int offset, size_t len)
+{
+	struct xtcp_splice_state *st = desc->arg.data;
+	int ret;
+
+	ret = skb_splice_bits(skb, st->sk, offset, st->pipe,
+			      min(desc->count, len), st->flags);
+	if (ret > 0)
+		desc->count -= ret;
+	return ret;
+}
+
+/*
+ * proto_ops->splice_read: splice(xtcp_fd, NULL, pipe, ...) moves the
+ * received data into the pipe without a copy through user space: the
+ * pipe takes references on the skbs' page fragments (skb_splice_bits()),
+ * the linear part only is copied. Blocking, EOF, errors and signals as
+ * recvmsg() has them; O_NONBLOCK on the socket or SPLICE_F_NONBLOCK makes
+ * an empty queue EAGAIN.
+ */
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags)
+{
+	struct sock *sk = sock->sk;
+	struct xtcp_splice_state st = {
+		.sk = sk, .pipe = pipe, .len = len, .flags = flags,
+	};
+	ssize_t spliced = 0;
+	long timeo;
+	int ret = 0;
+
+	if (unlikely(*ppos))
+		return -ESPIPE;
+	lock_sock(sk);
+	/* As tcp_splice_read(): the socket's O_NONBLOCK decides whether
+	 * to wait for data; SPLICE_F_NONBLOCK is about the pipe (a full
+	 * one is -EAGAIN from skb_splice_bits()). */
+	timeo = sock_rcvtimeo(sk, sock->file->f_flags & O_NONBLOCK);
+	while (st.len) {
+		read_descriptor_t desc = {
+			.arg.data = &st, .count = st.len,
+		};
+
+		ret = xtcp_read_sock(sk, &desc, xtcp_splice_actor);
+		if (ret < 0)
+			break;
+		if (!ret) {
+			if (spliced)
+				break;
+			if (sk->sk_err) {
+				ret = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				/* Never connected: as TCP, ENOTCONN. */
+				if (!sock_flag(sk, SOCK_DONE))
+					ret = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				ret = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				ret = sock_intr_errno(timeo);
+				break;
+			}
+			sk_wait_data(sk, &timeo, NULL);
+			continue;
+		}
+		st.len -= ret;
+		spliced += ret;
+		XTCP_ADD_STATS(xtcp_sk_net(sk), INSPLICEDBYTES, ret);
+		if (!st.len || !timeo)
+			break;
+		/* Let the backlog in between rounds. */
+		release_sock(sk);
+		lock_sock(sk);
+		if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN) ||
+		    signal_pending(current))
+			break;
+	}
+	release_sock(sk);
+	return spliced ? spliced : ret;
 }

@@ -177,6 +177,9 @@ struct xtcp_sock {
 	u8			segs_unacked;	/* received since our last ACK */
 	u16			rcv_mss;	/* largest segment (gso_size) seen, 0: none yet */
 	u8			quickacks;	/* ACKs still to send at once (TCP's quick-ACK mode) */
+	u8			zc_more:1,	/* sendfile/splice: more follows, MSG_MORE
+						   (xtcp_gso_defer(), §11.10) */
+				zc_notlast:1;	/* ... within this very call (6.1 sendpage) */
 	u8			pingpong;	/* interactive: our data answers the peer's (TCP's pingpong) */
 	unsigned long		lrcvtime;	/* jiffies: data received last, or the handshake */
 	/* Receive-buffer autotuning (rcvbuf.c); times are xtcp_clock_us()
@@ -574,6 +577,26 @@ int xtcp_syncookie_check(const struct net *net, __be32 laddr, __be32 raddr,
 
 /* stream.c */
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+/*
+ * Fragments that are not the socket's own (page cache, zero copy: 11.10)
+ * keep SKBFL_SHARED_FRAG in every skb made from them, so a software
+ * checksum copies them first (skb_checksum_help(), skb_segment()).
+ */
+static inline void xtcp_skb_shared_frag_copy(struct sk_buff *to,
+					     const struct sk_buff *from)
+{
+	skb_shinfo(to)->flags |= skb_shinfo(from)->flags & SKBFL_SHARED_FRAG;
+}
+
+#ifdef XTCP_HAVE_SENDPAGE
+ssize_t xtcp_sendpage(struct socket *sock, struct page *page, int offset,
+		      size_t size, int flags);
+#endif
+int xtcp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor);
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags);
 int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		 int flags);
 int xtcp_data_queue(struct sock *sk, struct sk_buff *skb, bool *fin);

@@ -23,7 +23,7 @@
 # 2000), BENCH_TW (TIME-WAIT entries, 100000), BENCH_PROFILE (1: perf
 # record), BENCH_PORTS_TIME (seconds of the ports figure, 60),
 # BENCH_CWND_TIME (seconds of the cwnd plot's run, 20), BENCH_ONLY
-# (words, comma-separated: matrix,ports,wan,cwnd,gro,conns,tw,profile).
+# (words, comma-separated: matrix,ports,sendfile,wan,cwnd,gro,conns,tw,profile).
 #
 #   @IV <family> <xtcpperf --json -i, one line>   (the cwnd plot's runs)
 XTCP_NO_TAP=1
@@ -134,6 +134,22 @@ if want ports; then
 		echo "@PORTS $f 200 $(echo "$out" | oneline)"
 	done
 	in_xb sh -c "echo '$r4' >/proc/sys/net/ipv4/ip_local_port_range; echo '$rx' >/proc/sys/net/xtcp/local_port_range"
+fi
+
+# ---- 1c. Zero copy (docs/protocol.md 11.10, issue 14): one connection over
+# the veth, write(2) of a 128 KB buffer against sendfile(2) of a 16 MB
+# page-cache-warm file (xtcpperf --sendfile), both families, order flipped
+# per rep. The figure is the CPU time per MB (cpu_us_per_mb: /proc/stat,
+# the whole VM, so both ends; both are pinned to vCPU 0).
+if want sendfile; then
+	for rep in $(seq 1 "$REPS"); do
+		if [ $((rep % 2)) = 1 ]; then fams="xtcp tcp"; else fams="tcp xtcp"; fi
+		log "sendfile rep $rep/$REPS"
+		for f in $fams; do
+			run $rep zc $f write -m stream -t $T
+			run $rep zc $f sendfile -m stream -t $T --sendfile
+		done
+	done
 fi
 
 # ---- 1b. A long fat pipe: netem on both ends of the veth pair, 25 ms each

@@ -318,6 +318,38 @@ def ports_table(d):
     return out
 
 
+def zc_table(d):
+    """sendfile(2) against write(2), one connection over the veth (path zc):
+    the CPU time per MB of each, per family, and what sendfile saves."""
+    runs = {}
+    for rep, path, fam, label, res, raw in d["bench"]:
+        if path != "zc" or not res:
+            continue
+        v = value(res, 0, "cpu_us_per_mb")
+        mbit = value(res, 0, "mbit_s")
+        if v:
+            runs.setdefault((fam, label), []).append((rep, v, mbit))
+    if not runs:
+        return []
+    o = ["| family | send with | CPU µs per MB, median (min–max) | Mbit/s, median | "
+         "sendfile saves, median of the reps |", "|---|---|---|---|---|"]
+    for fam in ("xtcp", "tcp"):
+        w = {r: v for r, v, _ in runs.get((fam, "write"), [])}
+        for label in ("write", "sendfile"):
+            rs = runs.get((fam, label), [])
+            if not rs:
+                continue
+            save = ""
+            if label == "sendfile":
+                sv = [1 - v / w[r] for r, v, _ in rs if w.get(r)]
+                if sv:
+                    save = f"{statistics.median(sv) * 100:.0f} %"
+            o.append(f"| {'XTCP' if fam == 'xtcp' else 'TCP'} | {label}(2) | "
+                     f"{spread([v for _, v, _ in rs])} | "
+                     f"{fmt(statistics.median([m for _, _, m in rs if m is not None] or [0]))} | {save} |")
+    return o
+
+
 def tw_table(d):
     out = []
     none = {rep: (tw, res) for ph, rep, tw, res in d["tw"] if ph == "none"}
@@ -512,6 +544,14 @@ def render(d, meta):
               f"Sysctls: {info.get('ports_sysctl', '?')}. A TIME-WAIT entry is a "
               f"{info.get('tw_entry_bytes', '?')}-byte slab object (/proc/slabinfo, xtcp_timewait).",
               ""] + pt_
+    zc = zc_table(d)
+    if zc:
+        o += ["", "### Zero copy: sendfile(2) against write(2) (issue 14: docs/protocol.md §11.10)", "",
+              "One connection over the veth for the figure's duration: the client writes a 128 KB "
+              "buffer, or sends a 16 MB page-cache-warm file with sendfile(2) (`xtcpperf "
+              "--sendfile`); the server reads into a buffer either way. CPU time per MB delivered "
+              "is the busy time of the whole VM (/proc/stat: both ends, pinned to vCPU 0), so the "
+              "saving is what the sender no longer copies.", ""] + zc
     cd = conns_detail(d)
     if cd:
         o += ["", "Memory (conns mode: "

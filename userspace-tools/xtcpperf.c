@@ -25,6 +25,14 @@
  *           count TIME-WAIT. --close now: the server closes each one as
  *           soon as it is accepted (a fast TIME-WAIT fill).
  *
+ * stream --sendfile: the client sends a file with sendfile(2) instead of
+ *   write(2) (a temporary file of --sendfile-size bytes, 16 MB, written
+ *   first so its pages are in the page cache, sent round and round from
+ *   offset 0, -l bytes a call): with XTCP, as with TCP, the pages are
+ *   attached to the socket, not copied. Stream mode reports the CPU time
+ *   per megabyte: of the whole machine (/proc/stat, both ends when they
+ *   share it, as in make bench) and of this process (getrusage).
+ *
  * Options: -t SECONDS (2), -n BYTES (stream: total instead of time),
  *   -P N parallel connections (1), -l SIZES (stream: write size, 131072;
  *   rr/crr: 1,1024), -N CONNS (conns: 2000), --batch N, --close
@@ -59,6 +67,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +98,9 @@ struct hello {
 
 static struct {
 	bool server, json, quiet, server_close, close_now, client_close;
+	bool sendfile;
+	uint64_t sendfile_size;
+	int sendfile_fd;
 	bool reuseport;
 	const char *host, *bind_addr, *src;
 	int family_tcp, family_xtcp;	/* which families (server: both) */
@@ -104,7 +116,7 @@ static struct {
 	double interval;
 } o = {
 	.port = 5201, .nports = 1, .workers = 2, .secs = 2, .par = 1,
-	.conns = 2000,
+	.conns = 2000, .sendfile_size = 16 << 20, .sendfile_fd = -1,
 };
 
 static int af_xtcp = XTCP_FAMILY_DEFAULT;
@@ -256,6 +268,25 @@ static struct cpu cpu_now(void)
 	}
 	fclose(f);
 	return c;
+}
+
+/* This process's user + system CPU time, in microseconds. */
+static double self_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+}
+
+/* Busy CPU time between a and b (all CPUs), in microseconds. */
+static double cpu_busy_us(struct cpu a, struct cpu b)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return b.busy > a.busy && hz > 0 ? (b.busy - a.busy) * 1e6 / hz : 0;
 }
 
 static double cpu_busy_pct(struct cpu a, struct cpu b)
@@ -768,6 +799,8 @@ struct result {
 	double cpu_pct;
 	/* stream */
 	uint64_t bytes;
+	bool sendfile;
+	double cpu_us, self_cpu_us;	/* busy CPU (all CPUs), this process */
 	/* rr, crr */
 	uint64_t count;
 	double p50_us, p99_us, mean_us;
@@ -890,6 +923,36 @@ static void start(void)
 	pthread_barrier_wait(&start_line);
 }
 
+/*
+ * The file --sendfile sends: @size bytes in a temporary file (unlinked at
+ * once), written here so that every page is in the page cache.
+ */
+static int sendfile_file(uint64_t size)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	static char buf[1 << 16];
+	char path[512];
+	uint64_t off = 0;
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/xtcpperf-sendfile.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		die("--sendfile: mkstemp %s: %s", path, strerror(errno));
+	unlink(path);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 131 + 7);
+	while (off < size) {
+		size_t k = size - off < sizeof(buf) ? size - off : sizeof(buf);
+
+		if (write_full(fd, buf, k))
+			die("--sendfile: writing the file: %s", strerror(errno));
+		off += k;
+	}
+	return fd;
+}
+
 /* glibc's struct tcp_info ends before the 64-bit counters. */
 struct tcp_info_full {
 	struct tcp_info base;
@@ -970,7 +1033,16 @@ static void *stream_thread(void *arg)
 
 		if (w->bytes_target && w->bytes_target - w->bytes < len)
 			len = w->bytes_target - w->bytes;
-		n = write(fd, buf, len);
+		if (o.sendfile) {
+			/* round and round the file, from offset 0 */
+			off_t off = w->bytes % o.sendfile_size;
+
+			if (len > o.sendfile_size - off)
+				len = o.sendfile_size - off;
+			n = sendfile(fd, o.sendfile_fd, &off, len);
+		} else {
+			n = write(fd, buf, len);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -1161,6 +1233,7 @@ static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32
 	uint64_t t_end = 0, *all;
 	size_t nall = 0, k;
 	struct cpu c0, c1;
+	double self0, self1;
 	int i;
 
 	if (!w)
@@ -1178,6 +1251,7 @@ static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32
 	}
 	/* The deadline is set once every connection is up (stream, rr). */
 	c0 = cpu_now();
+	self0 = self_cpu_us();
 	if (pthread_barrier_wait(&start_line) == PTHREAD_BARRIER_SERIAL_THREAD)
 		__atomic_store_n(&t_start, now_ns(), __ATOMIC_RELEASE);
 	for (i = 0; i < o.par; i++)
@@ -1193,12 +1267,16 @@ static void run_threads(struct result *r, struct sockaddr_in dst, int af, uint32
 		free(w[i].final);
 	}
 	c1 = cpu_now();
+	self1 = self_cpu_us();
 
 	r->mode = mode;
 	r->af = af;
 	r->size = size;
 	r->par = o.par;
 	r->cpu_pct = cpu_busy_pct(c0, c1);
+	r->cpu_us = cpu_busy_us(c0, c1);
+	r->self_cpu_us = self1 - self0;
+	r->sendfile = mode == M_STREAM && o.sendfile;
 	for (i = 0; i < o.par; i++) {
 		r->bytes += w[i].bytes;
 		r->count += w[i].count;
@@ -1521,9 +1599,13 @@ static void print_json(struct result *rs, int n)
 		switch (r->mode) {
 		case M_STREAM:
 			printf(", \"parallel\": %d, \"write_size\": %u, \"bytes\": %llu, \"seconds\": %.3f,"
-			       " \"mbit_s\": %.1f, \"cpu_pct\": %.1f",
+			       " \"mbit_s\": %.1f, \"cpu_pct\": %.1f, \"sendfile\": %s,"
+			       " \"cpu_us_per_mb\": %.1f, \"client_cpu_us_per_mb\": %.1f",
 			       r->par, r->size, (unsigned long long)r->bytes, r->secs,
-			       r->secs > 0 ? r->bytes * 8 / r->secs / 1e6 : 0, r->cpu_pct);
+			       r->secs > 0 ? r->bytes * 8 / r->secs / 1e6 : 0, r->cpu_pct,
+			       r->sendfile ? "true" : "false",
+			       r->bytes ? r->cpu_us * (1 << 20) / r->bytes : 0,
+			       r->bytes ? r->self_cpu_us * (1 << 20) / r->bytes : 0);
 			if (r->niv) {
 				printf(", \"interval_s\": %.3f, \"intervals\": [", o.interval);
 				for (int k = 0; k < r->niv; k++)
@@ -1584,16 +1666,20 @@ static void print_table(struct result *rs, int n, const char *host)
 			       r->mode == M_CONNS ? (int)o.conns : r->par,
 			       (r->mode == M_CONNS ? o.conns : r->par) == 1 ? "" : "s");
 			if (r->mode == M_STREAM)
-				printf("  %10s %14s %9s %10s %6s\n", "write", "bytes", "seconds", "Mbit/s", "cpu%");
+				printf("  %10s %14s %9s %10s %6s %11s %14s\n",
+				       r->sendfile ? "sendfile" : "write", "bytes", "seconds",
+				       "Mbit/s", "cpu%", "cpu us/MB", "client us/MB");
 			else if (r->mode != M_CONNS)
 				printf("  %10s %12s %9s %12s %10s %10s %10s %6s\n", "size", "transactions",
 				       "seconds", "per second", "p50 us", "p99 us", "mean us", "cpu%");
 		}
 		switch (r->mode) {
 		case M_STREAM:
-			printf("  %10u %14llu %9.2f %10.1f %6.1f\n", r->size,
+			printf("  %10u %14llu %9.2f %10.1f %6.1f %11.1f %14.1f\n", r->size,
 			       (unsigned long long)r->bytes, r->secs,
-			       r->secs > 0 ? r->bytes * 8 / r->secs / 1e6 : 0, r->cpu_pct);
+			       r->secs > 0 ? r->bytes * 8 / r->secs / 1e6 : 0, r->cpu_pct,
+			       r->bytes ? r->cpu_us * (1 << 20) / r->bytes : 0,
+			       r->bytes ? r->self_cpu_us * (1 << 20) / r->bytes : 0);
 			break;
 		case M_RR:
 		case M_CRR:
@@ -1644,6 +1730,8 @@ static void usage(FILE *f)
 		"       xtcpperf -c HOST [-f xtcp|tcp] -m stream|rr|crr|conns [options]\n"
 		"  -t SECONDS   duration of each measurement (2)\n"
 		"  -n BYTES     stream: send this many bytes instead (k/m/g suffixes)\n"
+		"  --sendfile   stream: send a page-cache-warm file with sendfile(2)\n"
+		"  --sendfile-size BYTES  stream: that file's size (16m)\n"
 		"  -P N         parallel connections (stream, rr, crr; 1)\n"
 		"  -l SIZES     stream: write size (131072); rr/crr: message sizes (1,1024)\n"
 		"  -N CONNS     conns: connections to open (2000)\n"
@@ -1696,6 +1784,8 @@ int main(int argc, char **argv)
 		{ "close", required_argument, NULL, 3 },
 		{ "src", required_argument, NULL, 4 },
 		{ "src-port", required_argument, NULL, 5 },
+		{ "sendfile", no_argument, NULL, 8 },
+		{ "sendfile-size", required_argument, NULL, 9 },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "reuseport", no_argument, NULL, 6 },
 		{ 0 }
@@ -1742,6 +1832,8 @@ int main(int argc, char **argv)
 			break;
 		case 4: o.src = optarg; break;
 		case 5: o.src_port = atoi(optarg); break;
+		case 8: o.sendfile = true; break;
+		case 9: o.sendfile_size = parse_bytes(optarg); break;
 		case 6: o.reuseport = true; break;
 		default: usage(stderr); return 2;
 		}
@@ -1792,6 +1884,13 @@ int main(int argc, char **argv)
 		s = end + strspn(end, "kKmMgG,");
 	}
 
+	if (o.sendfile) {
+		if (o.mode != M_STREAM)
+			die("--sendfile is for -m stream");
+		if (o.sendfile_size < 4096)
+			die("--sendfile-size: at least 4k");
+		o.sendfile_fd = sendfile_file(o.sendfile_size);
+	}
 	if (o.mode == M_CONNS) {
 		run_conns(&rs[0], dst, af);
 		n = 1;
