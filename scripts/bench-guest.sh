@@ -215,6 +215,7 @@ if want cwnd; then
 	netem $XB vb delay 25ms loss 0.5% limit 10000
 	info cwnd_time "$CT"
 	info cwnd_interval "$CI_S"
+	info cwnd_path "50 ms RTT (netem 25 ms each way), 0.5% loss on the data's way"
 	info cwnd_qdisc "netem delay 25ms each way, loss 0.5% on the data's way (xb: $(in_xb $TC qdisc show dev vb | oneline))"
 	for f in xtcp tcp; do
 		log "cwnd: $f, one connection for $CT s, -i $CI_S"

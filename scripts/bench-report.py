@@ -668,29 +668,42 @@ def svg_ratios(path):
     rows = [r for r in RATIOS if r[2]]
     if not rows:
         return False
-    fig, ax = plt.subplots(figsize=(10, 0.32 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(13, 0.3 * len(rows) + 1.8))
     ys = list(range(len(rows)))[::-1]
     for y, (where, name, rs, higher, goal) in zip(ys, rows):
         med, lo, hi = statistics.median(rs), min(rs), max(rs)
         good = med >= 1 if higher else med <= 1
         if goal is not None:
             good = med >= goal if higher else med <= goal
-        ax.barh(y, med, height=0.6, color="#4c9a2a" if good else "#c0504d", alpha=0.8)
+        ax.barh(y, med - 1, left=1, height=0.6, color="#4c9a2a" if good else "#c0504d", alpha=0.8)
         ax.plot([lo, hi], [y, y], color="black", linewidth=1)
         ax.plot([lo, lo], [y - 0.18, y + 0.18], color="black", linewidth=1)
         ax.plot([hi, hi], [y - 0.18, y + 0.18], color="black", linewidth=1)
         if goal is not None:
             ax.plot([goal, goal], [y - 0.35, y + 0.35], color="#1f4e79", linewidth=2)
-        ax.text(hi * 1.02 + 0.01, y, f"{med:.2f}", va="center", fontsize=7)
+        ax.text(max(hi, 1) * 1.06, y, f"{med:.2f}", va="center", fontsize=7)
     ax.axvline(1.0, color="gray", linestyle="--", linewidth=1)
+    # Ratios: a log scale puts 0.5 and 2 at the same distance from 1.
+    ax.set_xscale("log")
+
+    def short(where, name, higher):
+        label = f"{where}: {name}"
+        label = re.sub(r" \((client|server) Ip [^)]*\)", "", label)
+        label = label.replace("veth, receiver GRO on, sender TSO/GSO off", "veth+GRO")
+        label = label.replace("veth, netem 25 ms and 0.1% loss each way", "50 ms RTT, 0.1% loss")
+        label = label.replace("veth, netem 25 ms each way (50 ms RTT)", "50 ms RTT")
+        if len(label) > 70:
+            label = label[:68] + "…"
+        return label + ("" if higher else " ↓")
     ax.set_yticks(ys)
-    ax.set_yticklabels([f"{w}: {n}" + ("" if h else " (lower is better)")
-                        for w, n, _, h, _ in rows], fontsize=7)
-    ax.set_xlabel("XTCP / TCP (bar: median of the repetitions, whisker: min–max, "
-                  "blue tick: the goal, dashed: parity)", fontsize=8)
-    ax.set_title("XTCP against Linux TCP, same VM boot (green: goal met, or no goal and "
-                 "better than TCP)", fontsize=9)
-    ax.set_xlim(0, max(max(r[2]) for r in rows) * 1.12 + 0.1)
+    ax.set_yticklabels([short(w, n, h) for w, n, _, h, _ in rows], fontsize=7)
+    ax.set_xlabel("XTCP / TCP, log scale (bar: median of the repetitions, whisker: min–max, "
+                  "blue tick: the goal, dashed: parity; ↓: lower is better)", fontsize=8)
+    ax.set_title("XTCP against Linux TCP in the same VM boot (green: goal met, or no goal "
+                 "and better than TCP)", fontsize=9)
+    lo = min(min(r[2]) for r in rows)
+    hi = max(max(r[2]) for r in rows)
+    ax.set_xlim(min(lo, 0.5) / 1.3, max(hi, 2) * 1.5)
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
@@ -711,15 +724,20 @@ def svg_cwnd(path, d):
         t = [0] + [x["t"] for x in iv]
         a1.step(t, [iv[0]["cwnd"]] + [x["cwnd"] for x in iv], where="pre",
                 label=fam.upper(), color=colour.get(fam))
-        a2.step(t, [iv[0]["mbit_s"]] + [x["mbit_s"] for x in iv], where="pre",
+        a2.step(t, [max(iv[0]["mbit_s"], 0.5)] + [max(x["mbit_s"], 0.5) for x in iv], where="pre",
                 label=fam.upper(), color=colour.get(fam))
-    a1.set_ylabel("cwnd (segments)")
-    a2.set_ylabel("acknowledged, Mbit/s")
+    # Slow start reaches thousands, the loss-bound steady state tens:
+    # a log scale shows both.
+    a1.set_yscale("log")
+    a2.set_yscale("log")
+    a2.set_ylim(bottom=0.5)
+    a1.set_ylabel("cwnd (segments, log)")
+    a2.set_ylabel("acknowledged, Mbit/s (log)")
     a2.set_xlabel("seconds")
     a1.legend(fontsize=8)
     info = d["info"]
-    a1.set_title(f"One connection through {info.get('cwnd_qdisc', 'netem')} "
-                 f"(interval {info.get('cwnd_interval', '?')} s, CUBIC for both)", fontsize=9)
+    a1.set_title(f"One connection, {info.get('cwnd_path', 'netem')}; "
+                 f"xtcpperf -i {info.get('cwnd_interval', '?')}, CUBIC for both", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
