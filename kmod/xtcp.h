@@ -264,6 +264,7 @@ struct xtcp_sock {
 	u32			pmtu_cookie;	/* the route MTU mss was computed for, 0: none yet */
 	u32			mtu_info;	/* ICMP's MTU while the socket was owned, 0: none */
 	u32			mtu_probe_low;	/* black-hole limit (MTU), 0: none */
+	u32			mtu_probe_una;	/* SND.UNA when it was last lowered */
 
 	/* Retransmission (RFC 6298). */
 	u32			srtt_us;	/* smoothed RTT << 3 */
